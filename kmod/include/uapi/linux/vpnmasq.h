@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * vpnmasq: masquerading of IPsec (ISAKMP/IKE, raw ESP) and PPTP for several
+ * LAN hosts behind one NAT gateway.
+ *
+ * The module is configured and inspected over the generic netlink family
+ * VPNMASQ_GENL_NAME. All state is per network namespace: a request acts on
+ * the namespace of the socket that sent it.
+ *
+ * Commands
+ * --------
+ * VPNMASQ_CMD_GET_CONFIG (do)
+ *	Reply carries VPNMASQ_A_VERSION and every VPNMASQ_A_CFG_* attribute.
+ *
+ * VPNMASQ_CMD_SET_CONFIG (do, needs CAP_NET_ADMIN over the namespace)
+ *	Carries one or more VPNMASQ_A_CFG_* attributes. The change is applied
+ *	all at once or not at all; a refusal carries an extended-ack message
+ *	naming the offending attribute.
+ *
+ * VPNMASQ_CMD_GET_STATS (do)
+ *	Reply carries VPNMASQ_A_STATS, a nest of u64 counters indexed by
+ *	enum vpnmasq_stat.
+ *
+ * Attribute types
+ * ---------------
+ * Booleans are u8 (0 or 1). Timeouts are u32 seconds, the serialization
+ * wait is u32 milliseconds. Counters are u64. Addresses are IPv4 in network
+ * byte order (u32, NLA_BINARY of 4 bytes). Cookies and SPIs are u64/u32 in
+ * network byte order. New attributes are only ever appended; a client must
+ * ignore attributes it does not know.
+ */
+#ifndef _UAPI_LINUX_VPNMASQ_H
+#define _UAPI_LINUX_VPNMASQ_H
+
+#define VPNMASQ_GENL_NAME		"vpnmasq"
+#define VPNMASQ_GENL_VERSION		1
+#define VPNMASQ_GENL_MCGRP_EVENTS	"events"
+
+enum vpnmasq_cmd {
+	VPNMASQ_CMD_UNSPEC,
+	VPNMASQ_CMD_GET_CONFIG,
+	VPNMASQ_CMD_SET_CONFIG,
+	VPNMASQ_CMD_GET_STATS,
+
+	__VPNMASQ_CMD_MAX
+};
+
+#define VPNMASQ_CMD_MAX (__VPNMASQ_CMD_MAX - 1)
+
+enum vpnmasq_attr {
+	VPNMASQ_A_UNSPEC,
+	VPNMASQ_A_PAD,
+	VPNMASQ_A_VERSION,		/* string: module version */
+
+	/* tunables, per network namespace */
+	VPNMASQ_A_CFG_ENABLED,		/* u8: 0 stops all claiming */
+	VPNMASQ_A_CFG_IKE_TIMEOUT,	/* u32 s: idle ISAKMP association */
+	VPNMASQ_A_CFG_ESP_TIMEOUT,	/* u32 s: idle ESP association */
+	VPNMASQ_A_CFG_SERIAL_WAIT,	/* u32 ms: wait for first inbound SPI */
+	VPNMASQ_A_CFG_MAX_ASSOC,	/* u32: entries per table */
+	VPNMASQ_A_CFG_HOLD_MAX,		/* u32: packets held per remote */
+	VPNMASQ_A_CFG_ZONE_BASE,	/* u16: first conntrack zone used */
+	VPNMASQ_A_CFG_ZONE_COUNT,	/* u16: zones available to LAN hosts */
+	VPNMASQ_A_CFG_PPTP,		/* u8: attach the PPTP helper */
+
+	VPNMASQ_A_STATS,		/* nest: enum vpnmasq_stat, u64 each */
+
+	__VPNMASQ_A_MAX
+};
+
+#define VPNMASQ_A_MAX (__VPNMASQ_A_MAX - 1)
+
+/* Defaults and limits of the tunables, enforced by the kernel policy. */
+#define VPNMASQ_IKE_TIMEOUT_DEFAULT	600
+#define VPNMASQ_ESP_TIMEOUT_DEFAULT	600
+#define VPNMASQ_TIMEOUT_MIN		10
+#define VPNMASQ_TIMEOUT_MAX		86400
+#define VPNMASQ_SERIAL_WAIT_DEFAULT	2000
+#define VPNMASQ_SERIAL_WAIT_MIN		100
+#define VPNMASQ_SERIAL_WAIT_MAX		60000
+#define VPNMASQ_MAX_ASSOC_DEFAULT	16384
+#define VPNMASQ_MAX_ASSOC_MIN		16
+#define VPNMASQ_MAX_ASSOC_MAX		1048576
+#define VPNMASQ_HOLD_MAX_DEFAULT	16
+#define VPNMASQ_HOLD_MAX_MAX		256
+#define VPNMASQ_ZONE_BASE_DEFAULT	57344
+#define VPNMASQ_ZONE_COUNT_DEFAULT	4096
+
+enum vpnmasq_stat {
+	VPNMASQ_STAT_UNSPEC,
+	VPNMASQ_STAT_PAD,
+
+	VPNMASQ_STAT_IKE_MATCHED,	/* inbound delivered by cookie */
+	VPNMASQ_STAT_IKE_NEW,		/* associations created */
+	VPNMASQ_STAT_IKE_UNKNOWN,	/* inbound cookie owned by no host */
+	VPNMASQ_STAT_IKE_AMBIGUOUS,	/* new inbound cookie, several hosts */
+	VPNMASQ_STAT_IKE_COLLISION,	/* two hosts chose one cookie */
+	VPNMASQ_STAT_IKE_TABLE_FULL,	/* refused: max_assoc reached */
+	VPNMASQ_STAT_IKE_MALFORMED,	/* not an ISAKMP header */
+	VPNMASQ_STAT_IKE_EXPIRED,	/* removed after idle timeout */
+
+	VPNMASQ_STAT_ESP_ASSOCIATED,	/* inbound SPI bound to a host */
+	VPNMASQ_STAT_ESP_MATCHED,	/* inbound delivered by SPI */
+	VPNMASQ_STAT_ESP_HELD,		/* packets queued behind a pending SA */
+	VPNMASQ_STAT_ESP_RELEASED,	/* queued packets sent on */
+	VPNMASQ_STAT_ESP_HOLD_DROPPED,	/* queue full: packet dropped */
+	VPNMASQ_STAT_ESP_WAIT_EXPIRED,	/* pending SA saw no reply in time */
+	VPNMASQ_STAT_ESP_REFUSED_NO_IKE, /* unknown SPI, no host to own it */
+	VPNMASQ_STAT_ESP_UNKNOWN_SPI,	/* unknown inbound SPI, not ours */
+	VPNMASQ_STAT_ESP_TABLE_FULL,	/* refused: max_assoc reached */
+	VPNMASQ_STAT_ESP_MALFORMED,	/* truncated ESP header */
+	VPNMASQ_STAT_ESP_EXPIRED,	/* removed after idle timeout */
+
+	VPNMASQ_STAT_PPTP_ATTACHED,	/* helper attached to TCP 1723 */
+	VPNMASQ_STAT_PPTP_OPENED,	/* calls seen established */
+	VPNMASQ_STAT_PPTP_CLOSED,	/* calls seen ended */
+	VPNMASQ_STAT_PPTP_REFUSED,	/* helper could not be attached */
+
+	VPNMASQ_STAT_ZONES_EXHAUSTED,	/* no free zone for a new LAN host */
+	VPNMASQ_STAT_NOMEM,		/* allocation failed on packet path */
+
+	__VPNMASQ_STAT_MAX
+};
+
+#define VPNMASQ_STAT_MAX (__VPNMASQ_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_VPNMASQ_H */

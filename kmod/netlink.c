@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink interface: tunables and counters of the caller's network
+ * namespace. Single-attribute ranges live in the policies so that the core
+ * reports them with the policy attached; handlers add cross-field checks.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <net/genetlink.h>
+
+#include "vpnmasq.h"
+
+static struct netlink_range_validation timeout_range = {
+	.min = VPNMASQ_TIMEOUT_MIN,
+	.max = VPNMASQ_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation serial_wait_range = {
+	.min = VPNMASQ_SERIAL_WAIT_MIN,
+	.max = VPNMASQ_SERIAL_WAIT_MAX,
+};
+
+static struct netlink_range_validation max_assoc_range = {
+	.min = VPNMASQ_MAX_ASSOC_MIN,
+	.max = VPNMASQ_MAX_ASSOC_MAX,
+};
+
+static struct netlink_range_validation hold_max_range = {
+	.min = 0,
+	.max = VPNMASQ_HOLD_MAX_MAX,
+};
+
+static struct netlink_range_validation zone_range = {
+	.min = 1,
+	.max = 65535,
+};
+
+static const struct nla_policy vpnmasq_set_config_policy[VPNMASQ_A_MAX + 1] = {
+	[VPNMASQ_A_CFG_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPNMASQ_A_CFG_IKE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							    &timeout_range),
+	[VPNMASQ_A_CFG_ESP_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							    &timeout_range),
+	[VPNMASQ_A_CFG_SERIAL_WAIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							    &serial_wait_range),
+	[VPNMASQ_A_CFG_MAX_ASSOC] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &max_assoc_range),
+	[VPNMASQ_A_CFG_HOLD_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &hold_max_range),
+	[VPNMASQ_A_CFG_ZONE_BASE] = NLA_POLICY_FULL_RANGE(NLA_U16, &zone_range),
+	[VPNMASQ_A_CFG_ZONE_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U16,
+							   &zone_range),
+	[VPNMASQ_A_CFG_PPTP] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+/* Requests that take no attributes: strict parsing refuses any. */
+static const struct nla_policy vpnmasq_empty_policy[VPNMASQ_A_MAX + 1];
+
+static struct genl_family vpnmasq_genl_family;
+
+static struct sk_buff *vpnmasq_reply_alloc(struct genl_info *info, u8 cmd,
+					   void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, info->snd_portid, info->snd_seq,
+			   &vpnmasq_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static int vpnmasq_put_config(struct sk_buff *skb,
+			      const struct vpnmasq_config *cfg)
+{
+	if (nla_put_string(skb, VPNMASQ_A_VERSION, VPNMASQ_VERSION) ||
+	    nla_put_u8(skb, VPNMASQ_A_CFG_ENABLED, cfg->enabled) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_IKE_TIMEOUT, cfg->ike_timeout) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_ESP_TIMEOUT, cfg->esp_timeout) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_SERIAL_WAIT, cfg->serial_wait) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_MAX_ASSOC, cfg->max_assoc) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_HOLD_MAX, cfg->hold_max) ||
+	    nla_put_u16(skb, VPNMASQ_A_CFG_ZONE_BASE, cfg->zone_base) ||
+	    nla_put_u16(skb, VPNMASQ_A_CFG_ZONE_COUNT, cfg->zone_count) ||
+	    nla_put_u8(skb, VPNMASQ_A_CFG_PPTP, cfg->pptp))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int vpnmasq_get_config_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
+	struct vpnmasq_config cfg;
+	struct sk_buff *msg;
+	void *hdr;
+
+	rcu_read_lock();
+	cfg = *rcu_dereference(vn->config);
+	rcu_read_unlock();
+
+	msg = vpnmasq_reply_alloc(info, VPNMASQ_CMD_GET_CONFIG, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (vpnmasq_put_config(msg, &cfg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static void vpnmasq_apply_attrs(struct vpnmasq_config *cfg,
+				struct nlattr **tb)
+{
+	if (tb[VPNMASQ_A_CFG_ENABLED])
+		cfg->enabled = nla_get_u8(tb[VPNMASQ_A_CFG_ENABLED]);
+	if (tb[VPNMASQ_A_CFG_IKE_TIMEOUT])
+		cfg->ike_timeout = nla_get_u32(tb[VPNMASQ_A_CFG_IKE_TIMEOUT]);
+	if (tb[VPNMASQ_A_CFG_ESP_TIMEOUT])
+		cfg->esp_timeout = nla_get_u32(tb[VPNMASQ_A_CFG_ESP_TIMEOUT]);
+	if (tb[VPNMASQ_A_CFG_SERIAL_WAIT])
+		cfg->serial_wait = nla_get_u32(tb[VPNMASQ_A_CFG_SERIAL_WAIT]);
+	if (tb[VPNMASQ_A_CFG_MAX_ASSOC])
+		cfg->max_assoc = nla_get_u32(tb[VPNMASQ_A_CFG_MAX_ASSOC]);
+	if (tb[VPNMASQ_A_CFG_HOLD_MAX])
+		cfg->hold_max = nla_get_u32(tb[VPNMASQ_A_CFG_HOLD_MAX]);
+	if (tb[VPNMASQ_A_CFG_ZONE_BASE])
+		cfg->zone_base = nla_get_u16(tb[VPNMASQ_A_CFG_ZONE_BASE]);
+	if (tb[VPNMASQ_A_CFG_ZONE_COUNT])
+		cfg->zone_count = nla_get_u16(tb[VPNMASQ_A_CFG_ZONE_COUNT]);
+	if (tb[VPNMASQ_A_CFG_PPTP])
+		cfg->pptp = nla_get_u8(tb[VPNMASQ_A_CFG_PPTP]);
+}
+
+static int vpnmasq_set_config_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	struct vpnmasq_config cfg;
+	bool any = false;
+	int i, err;
+
+	for (i = VPNMASQ_A_CFG_ENABLED; i <= VPNMASQ_A_CFG_PPTP; i++)
+		any |= !!tb[i];
+	if (!any) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no tunable given");
+		return -EINVAL;
+	}
+
+	mutex_lock(&vn->lock);
+	cfg = *rcu_dereference_protected(vn->config,
+					 lockdep_is_held(&vn->lock));
+	vpnmasq_apply_attrs(&cfg, tb);
+	if (!vpnmasq_zones_fit(&cfg)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[VPNMASQ_A_CFG_ZONE_COUNT] ?:
+				    tb[VPNMASQ_A_CFG_ZONE_BASE],
+				    "zone_base + zone_count exceeds 65536");
+		err = -ERANGE;
+	} else {
+		err = vpnmasq_config_replace(vn, &cfg);
+	}
+	mutex_unlock(&vn->lock);
+	return err;
+}
+
+static int vpnmasq_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
+	struct vpnmasq_stats *sum;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int i, err = -EMSGSIZE;
+
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	vpnmasq_stats_sum(vn, sum);
+
+	msg = vpnmasq_reply_alloc(info, VPNMASQ_CMD_GET_STATS, &hdr);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	nest = nla_nest_start(msg, VPNMASQ_A_STATS);
+	if (!nest)
+		goto out_free;
+	for (i = VPNMASQ_STAT_PAD + 1; i < __VPNMASQ_STAT_MAX; i++)
+		if (nla_put_u64_64bit(msg, i, sum->cnt[i], VPNMASQ_STAT_PAD))
+			goto out_free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	kfree(sum);
+	return genlmsg_reply(msg, info);
+
+out_free:
+	nlmsg_free(msg);
+out:
+	kfree(sum);
+	return err;
+}
+
+static const struct genl_ops vpnmasq_genl_ops[] = {
+	{
+		.cmd = VPNMASQ_CMD_GET_CONFIG,
+		.doit = vpnmasq_get_config_doit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+	{
+		.cmd = VPNMASQ_CMD_SET_CONFIG,
+		.doit = vpnmasq_set_config_doit,
+		.policy = vpnmasq_set_config_policy,
+		.maxattr = VPNMASQ_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VPNMASQ_CMD_GET_STATS,
+		.doit = vpnmasq_get_stats_doit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+};
+
+static const struct genl_multicast_group vpnmasq_mcgrps[] = {
+	{ .name = VPNMASQ_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+static struct genl_family vpnmasq_genl_family __ro_after_init = {
+	.name = VPNMASQ_GENL_NAME,
+	.version = VPNMASQ_GENL_VERSION,
+	.module = THIS_MODULE,
+	.netnsok = true,
+	.parallel_ops = true,
+	.ops = vpnmasq_genl_ops,
+	.n_ops = ARRAY_SIZE(vpnmasq_genl_ops),
+	.mcgrps = vpnmasq_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(vpnmasq_mcgrps),
+};
+
+int __init vpnmasq_netlink_init(void)
+{
+	return genl_register_family(&vpnmasq_genl_family);
+}
+
+void vpnmasq_netlink_exit(void)
+{
+	genl_unregister_family(&vpnmasq_genl_family);
+}
