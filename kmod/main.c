@@ -16,6 +16,9 @@ static int __init vpnmasq_init(void)
 {
 	int err;
 
+	err = vpnmasq_ct_init();
+	if (err)
+		goto err_ct;
 	err = vpnmasq_net_init();
 	if (err)
 		goto err_net;
@@ -29,6 +32,8 @@ static int __init vpnmasq_init(void)
 err_netlink:
 	vpnmasq_net_exit();
 err_net:
+	vpnmasq_ct_exit();
+err_ct:
 	return err;
 }
 
@@ -36,6 +41,7 @@ static void __exit vpnmasq_exit(void)
 {
 	vpnmasq_netlink_exit();
 	vpnmasq_net_exit();
+	vpnmasq_ct_exit();
 }
 
 module_init(vpnmasq_init);

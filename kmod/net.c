@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
 
 #include "vpnmasq.h"
 
@@ -39,30 +40,78 @@ int vpnmasq_config_replace(struct vpnmasq_net *vn,
 	return 0;
 }
 
+/*
+ * A LAN host's zone may only be handed to another host once every conntrack
+ * entry in it has expired: hold it for the longest timeout its entries can
+ * have after their last packet (UDP stream, generic for ESP), plus slack.
+ */
+static unsigned long vpnmasq_zone_hold(struct net *net)
+{
+	unsigned long udp = nf_udp_pernet(net)->timeouts[UDP_CT_REPLIED];
+	unsigned long generic = nf_generic_pernet(net)->timeout;
+
+	return max(udp, generic) + 60 * HZ;
+}
+
+static void vpnmasq_gc_work(struct work_struct *work)
+{
+	struct vpnmasq_net *vn = container_of(to_delayed_work(work),
+					      struct vpnmasq_net, gc_work);
+	struct vpnmasq_config cfg;
+
+	rcu_read_lock();
+	cfg = *rcu_dereference(vn->config);
+	rcu_read_unlock();
+	vn->tables.zone_hold = vpnmasq_zone_hold(vn->net);
+	vm_tables_gc(&vn->tables, &cfg, jiffies);
+	schedule_delayed_work(&vn->gc_work, round_jiffies_relative(HZ));
+}
+
 static int __net_init vpnmasq_pernet_init(struct net *net)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(net);
 	struct vpnmasq_config *cfg;
+	int err = -ENOMEM;
 
 	vn->net = net;
 	mutex_init(&vn->lock);
 	vn->stats = alloc_percpu(struct vpnmasq_stats);
 	if (!vn->stats)
-		return -ENOMEM;
+		goto err_stats;
 	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
-	if (!cfg) {
-		free_percpu(vn->stats);
-		return -ENOMEM;
-	}
+	if (!cfg)
+		goto err_cfg;
 	vpnmasq_config_defaults(cfg);
 	RCU_INIT_POINTER(vn->config, cfg);
+	err = vm_tables_init(&vn->tables, vn->stats);
+	if (err)
+		goto err_tables;
+	err = vpnmasq_hooks_register(net);
+	if (err)
+		goto err_hooks;
+	INIT_DELAYED_WORK(&vn->gc_work, vpnmasq_gc_work);
+	schedule_delayed_work(&vn->gc_work, HZ);
 	return 0;
+
+err_hooks:
+	vm_tables_exit(&vn->tables);
+err_tables:
+	kfree(cfg);
+err_cfg:
+	free_percpu(vn->stats);
+err_stats:
+	mutex_destroy(&vn->lock);
+	return err;
 }
 
 static void __net_exit vpnmasq_pernet_exit(struct net *net)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(net);
 
+	cancel_delayed_work_sync(&vn->gc_work);
+	/* Waits for packets in our hooks to finish. */
+	vpnmasq_hooks_unregister(net);
+	vm_tables_exit(&vn->tables);
 	/* Netlink handlers of a dying netns have finished: no readers left. */
 	kfree(rcu_dereference_protected(vn->config, true));
 	free_percpu(vn->stats);
@@ -83,5 +132,6 @@ int __init vpnmasq_net_init(void)
 
 void vpnmasq_net_exit(void)
 {
+	vpnmasq_ct_disable();
 	unregister_pernet_subsys(&vpnmasq_net_ops);
 }

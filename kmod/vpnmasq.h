@@ -10,16 +10,15 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <linux/netfilter.h>
 #include <linux/vpnmasq.h>
 
 #include "config.h"
+#include "table.h"
 #include "version.h"
-
-struct vpnmasq_stats {
-	u64 cnt[__VPNMASQ_STAT_MAX];
-};
 
 struct vpnmasq_net {
 	struct net *net;
@@ -28,6 +27,10 @@ struct vpnmasq_net {
 	/* Serializes configuration changes of this namespace. */
 	struct mutex lock;
 	struct vpnmasq_stats __percpu *stats;
+	struct vm_tables tables;
+	/* Expires idle associations and releases unused zones. */
+	struct delayed_work gc_work;
+	struct nf_hook_ops *hook_ops;
 };
 
 extern unsigned int vpnmasq_net_id;
@@ -46,6 +49,25 @@ static inline void vpnmasq_stat_inc(struct vpnmasq_net *vn,
 void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum);
 int vpnmasq_config_replace(struct vpnmasq_net *vn,
 			   const struct vpnmasq_config *cfg);
+
+/* hooks.c: netfilter hooks, conntrack templates and the ct helper */
+int vpnmasq_ct_init(void);
+void vpnmasq_ct_disable(void);
+void vpnmasq_ct_exit(void);
+int vpnmasq_hooks_register(struct net *net);
+void vpnmasq_hooks_unregister(struct net *net);
+int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone);
+unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
+			     const struct vm_decision *d);
+
+/* isakmp.c */
+unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
+				       const struct vpnmasq_config *cfg,
+				       struct sk_buff *skb,
+				       const struct nf_hook_state *state);
+void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,
+			      const struct vpnmasq_config *cfg,
+			      struct sk_buff *skb);
 
 int vpnmasq_net_init(void);
 void vpnmasq_net_exit(void);

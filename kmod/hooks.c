@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Glue between the tables and netfilter: a hook before conntrack that hands
+ * each claimed packet a conntrack template carrying its LAN host's
+ * reply-direction zone (as xt_CT and nft "ct zone set" do), and a conntrack
+ * helper on the entries created that way so that their destruction removes
+ * the associations that depended on them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+
+#include "vpnmasq.h"
+
+/* Between conntrack's defrag (-400) and conntrack itself (-200), after raw. */
+#define VPNMASQ_HOOK_PRIORITY (NF_IP_PRI_CONNTRACK - 50)
+
+static DEFINE_PER_CPU(struct nf_conn *, vpnmasq_tmpl);
+/* Cleared before per-netns state goes away: destroy callbacks stop. */
+static bool vpnmasq_ct_live __read_mostly;
+
+static void vpnmasq_ct_destroy(struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *orig;
+	struct vpnmasq_net *vn;
+
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	if (orig->src.l3num != NFPROTO_IPV4)
+		return;
+	rcu_read_lock();
+	if (READ_ONCE(vpnmasq_ct_live)) {
+		vn = vpnmasq_pernet(nf_ct_net(ct));
+		vm_flow_ct_destroyed(&vn->tables, orig->src.u3.ip,
+				     orig->dst.u3.ip, orig->dst.protonum);
+	}
+	rcu_read_unlock();
+}
+
+static int vpnmasq_ct_help(struct sk_buff *skb, unsigned int protoff,
+			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	return NF_ACCEPT;
+}
+
+static const struct nf_conntrack_expect_policy vpnmasq_expect_policy = {
+	.max_expected = 0,
+	.timeout = 1,
+};
+
+/* Never auto-assigned: only our templates carry it. */
+static struct nf_conntrack_helper vpnmasq_helper __read_mostly = {
+	.name = "vpnmasq",
+	.me = THIS_MODULE,
+	.tuple.src.l3num = NFPROTO_IPV4,
+	.tuple.dst.protonum = IPPROTO_UDP,
+	.tuple.src.u.udp.port = cpu_to_be16(500),
+	.help = vpnmasq_ct_help,
+	.destroy = vpnmasq_ct_destroy,
+	.expect_policy = &vpnmasq_expect_policy,
+};
+
+static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, gfp_t gfp)
+{
+	struct nf_conntrack_zone zone;
+	struct nf_conn_help *help;
+	struct nf_conn *tmpl;
+
+	nf_ct_zone_init(&zone, zone_id, NF_CT_ZONE_DIR_REPL, 0);
+	tmpl = nf_ct_tmpl_alloc(&init_net, &zone, gfp);
+	if (!tmpl)
+		return NULL;
+	help = nf_ct_helper_ext_add(tmpl, gfp);
+	if (!help) {
+		nf_ct_tmpl_free(tmpl);
+		return NULL;
+	}
+	rcu_assign_pointer(help->helper, &vpnmasq_helper);
+	__set_bit(IPS_CONFIRMED_BIT, &tmpl->status);
+	return tmpl;
+}
+
+int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone)
+{
+	struct nf_conntrack_zone z;
+	struct nf_conn *tmpl;
+
+	/*
+	 * The per-CPU template is free again once conntrack has used it;
+	 * someone else may still hold it (a queued skb): then use a copy.
+	 */
+	tmpl = this_cpu_read(vpnmasq_tmpl);
+	if (likely(refcount_read(&tmpl->ct_general.use) == 1)) {
+		refcount_inc(&tmpl->ct_general.use);
+		nf_ct_zone_init(&z, zone, NF_CT_ZONE_DIR_REPL, 0);
+		nf_ct_zone_add(tmpl, &z);
+	} else {
+		tmpl = vpnmasq_tmpl_alloc(zone, GFP_ATOMIC);
+		if (!tmpl) {
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_NOMEM);
+			return -ENOMEM;
+		}
+	}
+	nf_ct_set(skb, tmpl, IP_CT_NEW);
+	return 0;
+}
+
+unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
+			     const struct vm_decision *d)
+{
+	switch (d->verdict) {
+	case VM_ZONE:
+		return vpnmasq_attach_zone(vn, skb, d->zone) ? NF_DROP :
+							       NF_ACCEPT;
+	case VM_DROP:
+		return NF_DROP;
+	default:
+		return NF_ACCEPT;
+	}
+}
+
+/*
+ * Claims nothing unless enabled and no one else (a raw-table zone, helper or
+ * notrack rule) has set conntrack state for this packet already.
+ */
+static const struct vpnmasq_config *
+vpnmasq_claimable(struct vpnmasq_net *vn, const struct sk_buff *skb)
+{
+	const struct vpnmasq_config *cfg;
+
+	if (skb_nfct(skb))
+		return NULL;
+	cfg = rcu_dereference(vn->config);
+	return cfg->enabled ? cfg : NULL;
+}
+
+static unsigned int vpnmasq_prerouting(void *priv, struct sk_buff *skb,
+				       const struct nf_hook_state *state)
+{
+	struct vpnmasq_net *vn = priv;
+	const struct vpnmasq_config *cfg;
+
+	cfg = vpnmasq_claimable(vn, skb);
+	if (!cfg)
+		return NF_ACCEPT;
+	switch (ip_hdr(skb)->protocol) {
+	case IPPROTO_UDP:
+		return vpnmasq_isakmp_prerouting(vn, cfg, skb, state);
+	default:
+		return NF_ACCEPT;
+	}
+}
+
+/* The gateway's own IKE: recorded so that its replies are never claimed. */
+static unsigned int vpnmasq_local_out(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct vpnmasq_net *vn = priv;
+	const struct vpnmasq_config *cfg;
+
+	cfg = vpnmasq_claimable(vn, skb);
+	if (cfg && ip_hdr(skb)->protocol == IPPROTO_UDP)
+		vpnmasq_isakmp_local_out(vn, cfg, skb);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops vpnmasq_hook_ops[] = {
+	{
+		.hook = vpnmasq_prerouting,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = VPNMASQ_HOOK_PRIORITY,
+	},
+	{
+		.hook = vpnmasq_local_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = VPNMASQ_HOOK_PRIORITY,
+	},
+};
+
+int vpnmasq_hooks_register(struct net *net)
+{
+	struct nf_hook_ops *ops;
+	int i, err;
+
+	ops = kmemdup(vpnmasq_hook_ops, sizeof(vpnmasq_hook_ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(vpnmasq_hook_ops); i++)
+		ops[i].priv = vpnmasq_pernet(net);
+	err = nf_register_net_hooks(net, ops, ARRAY_SIZE(vpnmasq_hook_ops));
+	if (err) {
+		kfree(ops);
+		return err;
+	}
+	vpnmasq_pernet(net)->hook_ops = ops;
+	return 0;
+}
+
+void vpnmasq_hooks_unregister(struct net *net)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(net);
+
+	nf_unregister_net_hooks(net, vn->hook_ops,
+				ARRAY_SIZE(vpnmasq_hook_ops));
+	kfree(vn->hook_ops);
+	vn->hook_ops = NULL;
+}
+
+static void vpnmasq_tmpl_free_all(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct nf_conn *tmpl = per_cpu(vpnmasq_tmpl, cpu);
+
+		if (tmpl)
+			nf_ct_put(tmpl);
+		per_cpu(vpnmasq_tmpl, cpu) = NULL;
+	}
+}
+
+int __init vpnmasq_ct_init(void)
+{
+	int cpu, err;
+
+	for_each_possible_cpu(cpu) {
+		struct nf_conn *tmpl = vpnmasq_tmpl_alloc(0, GFP_KERNEL);
+
+		if (!tmpl) {
+			err = -ENOMEM;
+			goto err_tmpl;
+		}
+		per_cpu(vpnmasq_tmpl, cpu) = tmpl;
+	}
+	err = nf_conntrack_helper_register(&vpnmasq_helper);
+	if (err)
+		goto err_tmpl;
+	WRITE_ONCE(vpnmasq_ct_live, true);
+	return 0;
+
+err_tmpl:
+	vpnmasq_tmpl_free_all();
+	return err;
+}
+
+/* Called before the per-netns state is released. */
+void vpnmasq_ct_disable(void)
+{
+	WRITE_ONCE(vpnmasq_ct_live, false);
+	synchronize_rcu();
+}
+
+void vpnmasq_ct_exit(void)
+{
+	/* Strips the helper from every conntrack entry that still has it. */
+	nf_conntrack_helper_unregister(&vpnmasq_helper);
+	vpnmasq_tmpl_free_all();
+}

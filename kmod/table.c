@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Association tables: which LAN host an ISAKMP cookie belongs to, which
+ * conntrack zone that host owns. Packet-path readers use RCU only on the
+ * established path; anything that creates or removes takes tables->lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/jiffies.h>
+#include <linux/net.h>
+#include <linux/printk.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+
+#include "table.h"
+
+#define VM_ZONE_SPACE 65536
+
+static const struct rhashtable_params vm_host_params = {
+	.key_len = sizeof(__be32),
+	.key_offset = offsetof(struct vm_host, addr),
+	.head_offset = offsetof(struct vm_host, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params vm_peer_params = {
+	.key_len = sizeof(__be32),
+	.key_offset = offsetof(struct vm_peer, addr),
+	.head_offset = offsetof(struct vm_peer, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params vm_flow_params = {
+	.key_len = sizeof(struct vm_flow_key),
+	.key_offset = offsetof(struct vm_flow, key),
+	.head_offset = offsetof(struct vm_flow, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params vm_ike_params = {
+	.key_len = sizeof(struct vm_ike_key),
+	.key_offset = offsetof(struct vm_ike, key),
+	.head_offset = offsetof(struct vm_ike, node),
+	.automatic_shrinking = true,
+};
+
+static void vm_stat(struct vm_tables *t, enum vpnmasq_stat stat)
+{
+	this_cpu_inc(t->stats->cnt[stat]);
+}
+
+int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	spin_lock_init(&t->lock);
+	INIT_LIST_HEAD(&t->hosts_all);
+	INIT_LIST_HEAD(&t->flows_all);
+	INIT_LIST_HEAD(&t->local_ike);
+	t->stats = stats;
+	t->zone_hold = 660 * HZ;
+
+	err = rhashtable_init(&t->hosts, &vm_host_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&t->peers, &vm_peer_params);
+	if (err)
+		goto err_peers;
+	err = rhashtable_init(&t->flows, &vm_flow_params);
+	if (err)
+		goto err_flows;
+	err = rhashtable_init(&t->ike, &vm_ike_params);
+	if (err)
+		goto err_ike;
+	return 0;
+
+err_ike:
+	rhashtable_destroy(&t->flows);
+err_flows:
+	rhashtable_destroy(&t->peers);
+err_peers:
+	rhashtable_destroy(&t->hosts);
+	return err;
+}
+
+/* ---- zones ---------------------------------------------------------- */
+
+static int vm_zone_alloc(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			 u16 *zone)
+{
+	unsigned long base = cfg->zone_base, end = base + cfg->zone_count;
+	unsigned long start = base + t->zone_cursor % cfg->zone_count;
+	unsigned long z;
+
+	if (!t->zones_used) {
+		t->zones_used = bitmap_zalloc(VM_ZONE_SPACE, GFP_ATOMIC);
+		if (!t->zones_used)
+			return -ENOMEM;
+	}
+	/* Round robin, so a freed zone is the last to be reused. */
+	z = find_next_zero_bit(t->zones_used, end, start);
+	if (z >= end) {
+		z = find_next_zero_bit(t->zones_used, start, base);
+		if (z >= start)
+			return -ENOSPC;
+	}
+	__set_bit(z, t->zones_used);
+	t->zone_cursor = z - base + 1;
+	*zone = z;
+	return 0;
+}
+
+/* ---- hosts, peers, flows (all under t->lock) -------------------------- */
+
+static struct vm_host *vm_host_get(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg,
+				   __be32 addr, unsigned long now)
+{
+	struct vm_host *h;
+	u16 zone;
+	int err;
+
+	h = rhashtable_lookup_fast(&t->hosts, &addr, vm_host_params);
+	if (h)
+		return h;
+
+	err = vm_zone_alloc(t, cfg, &zone);
+	if (err) {
+		vm_stat(t, err == -ENOSPC ? VPNMASQ_STAT_ZONES_EXHAUSTED :
+					    VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h)
+		goto err_zone;
+	h->addr = addr;
+	h->zone = zone;
+	h->last_seen = now;
+	if (rhashtable_insert_fast(&t->hosts, &h->node, vm_host_params))
+		goto err_free;
+	list_add(&h->all_node, &t->hosts_all);
+	t->n_hosts++;
+	return h;
+
+err_free:
+	kfree(h);
+err_zone:
+	__clear_bit(zone, t->zones_used);
+	vm_stat(t, VPNMASQ_STAT_NOMEM);
+	return NULL;
+}
+
+static void vm_host_del(struct vm_tables *t, struct vm_host *h)
+{
+	rhashtable_remove_fast(&t->hosts, &h->node, vm_host_params);
+	list_del(&h->all_node);
+	__clear_bit(h->zone, t->zones_used);
+	t->n_hosts--;
+	kfree_rcu(h, rcu);
+}
+
+static struct vm_peer *vm_peer_get(struct vm_tables *t, __be32 addr)
+{
+	struct vm_peer *p;
+
+	p = rhashtable_lookup_fast(&t->peers, &addr, vm_peer_params);
+	if (p)
+		return p;
+	p = kzalloc(sizeof(*p), GFP_ATOMIC);
+	if (!p) {
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	p->addr = addr;
+	INIT_LIST_HEAD(&p->flows);
+	if (rhashtable_insert_fast(&t->peers, &p->node, vm_peer_params)) {
+		kfree(p);
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	return p;
+}
+
+static void vm_peer_put_if_unused(struct vm_tables *t, struct vm_peer *p)
+{
+	if (!list_empty(&p->flows) || p->ike_local)
+		return;
+	rhashtable_remove_fast(&t->peers, &p->node, vm_peer_params);
+	kfree_rcu(p, rcu);
+}
+
+static struct vm_flow *vm_flow_get(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg,
+				   __be32 lan, __be32 remote, unsigned long now)
+{
+	struct vm_flow_key key = { .lan = lan, .remote = remote };
+	struct vm_host *h;
+	struct vm_peer *p;
+	struct vm_flow *f;
+
+	f = rhashtable_lookup_fast(&t->flows, &key, vm_flow_params);
+	if (f)
+		return f;
+
+	h = vm_host_get(t, cfg, lan, now);
+	if (!h)
+		return NULL;
+	p = vm_peer_get(t, remote);
+	if (!p)
+		return NULL;
+	f = kzalloc(sizeof(*f), GFP_ATOMIC);
+	if (!f)
+		goto err_peer;
+	f->key = key;
+	f->host = h;
+	f->peer = p;
+	INIT_LIST_HEAD(&f->ike);
+	if (rhashtable_insert_fast(&t->flows, &f->node, vm_flow_params))
+		goto err_free;
+	list_add_rcu(&f->peer_node, &p->flows);
+	list_add(&f->all_node, &t->flows_all);
+	h->nflows++;
+	return f;
+
+err_free:
+	kfree(f);
+err_peer:
+	vm_stat(t, VPNMASQ_STAT_NOMEM);
+	vm_peer_put_if_unused(t, p);
+	return NULL;
+}
+
+/* A flow without associations goes; its host keeps the zone for a while. */
+static void vm_flow_put_if_unused(struct vm_tables *t, struct vm_flow *f)
+{
+	struct vm_peer *p = f->peer;
+
+	if (f->n_ike)
+		return;
+	rhashtable_remove_fast(&t->flows, &f->node, vm_flow_params);
+	list_del_rcu(&f->peer_node);
+	list_del(&f->all_node);
+	f->host->nflows--;
+	kfree_rcu(f, rcu);
+	vm_peer_put_if_unused(t, p);
+}
+
+/* ---- ISAKMP ---------------------------------------------------------- */
+
+int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr)
+{
+	u32 msglen;
+
+	if (len < VM_ISAKMP_HDR_LEN)
+		return -EINVAL;
+	memcpy(&hdr->icookie, buf, 8);
+	memcpy(&hdr->rcookie, buf + 8, 8);
+	hdr->version = buf[17];
+	hdr->exchange = buf[18];
+	hdr->flags = buf[19];
+	msglen = (u32)buf[24] << 24 | (u32)buf[25] << 16 |
+		 (u32)buf[26] << 8 | buf[27];
+
+	/* An all-zero initiator cookie is never valid (RFC 2408 3.1). */
+	if (!hdr->icookie)
+		return -EINVAL;
+	/* Major version 1 (IKEv1) or 2 (IKEv2) share this layout. */
+	if ((hdr->version >> 4) != 1 && (hdr->version >> 4) != 2)
+		return -EINVAL;
+	if (msglen < VM_ISAKMP_HDR_LEN)
+		return -EINVAL;
+	return 0;
+}
+
+static void vm_ike_touch(struct vm_ike *e, const struct vm_isakmp *hdr,
+			 unsigned long now)
+{
+	if (hdr->rcookie && READ_ONCE(e->rcookie) != hdr->rcookie)
+		WRITE_ONCE(e->rcookie, hdr->rcookie);
+	if (READ_ONCE(e->last_seen) != now)
+		WRITE_ONCE(e->last_seen, now);
+	WRITE_ONCE(e->packets, READ_ONCE(e->packets) + 1);
+}
+
+static void vm_host_touch(struct vm_host *h, unsigned long now)
+{
+	if (READ_ONCE(h->last_seen) != now)
+		WRITE_ONCE(h->last_seen, now);
+}
+
+static struct vm_ike *vm_ike_add(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 const struct vm_ike_key *key,
+				 struct vm_flow *f, struct vm_peer *p,
+				 const struct vm_isakmp *hdr, unsigned long now)
+{
+	struct vm_ike *e;
+
+	if (t->n_ike >= cfg->max_assoc) {
+		vm_stat(t, VPNMASQ_STAT_IKE_TABLE_FULL);
+		return NULL;
+	}
+	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e) {
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	e->key = *key;
+	e->flow = f;
+	e->rcookie = hdr->rcookie;
+	e->last_seen = now;
+	e->packets = 1;
+	if (rhashtable_insert_fast(&t->ike, &e->node, vm_ike_params)) {
+		kfree(e);
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	if (f) {
+		list_add(&e->list, &f->ike);
+		if (!f->n_ike++)
+			p->ike_flows++;
+	} else {
+		list_add(&e->list, &t->local_ike);
+		p->ike_local++;
+	}
+	t->n_ike++;
+	vm_stat(t, VPNMASQ_STAT_IKE_NEW);
+	return e;
+}
+
+/* Leaves an emptied flow or peer to the caller. */
+static void vm_ike_del(struct vm_tables *t, struct vm_ike *e)
+{
+	struct vm_flow *f = e->flow;
+
+	rhashtable_remove_fast(&t->ike, &e->node, vm_ike_params);
+	list_del(&e->list);
+	if (f) {
+		if (!--f->n_ike)
+			f->peer->ike_flows--;
+	} else {
+		struct vm_peer *p;
+
+		p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
+					   vm_peer_params);
+		if (p)
+			p->ike_local--;
+	}
+	t->n_ike--;
+	t->generation++;
+	kfree_rcu(e, rcu);
+}
+
+static void vm_ike_refuse_collision(struct vm_tables *t,
+				    const struct vm_pkt *pkt,
+				    struct vm_decision *d)
+{
+	vm_stat(t, VPNMASQ_STAT_IKE_COLLISION);
+	net_dbg_ratelimited("ISAKMP cookie of %pI4 to %pI4 already owned by another host\n",
+			    &pkt->saddr, &pkt->daddr);
+	d->verdict = VM_DROP;
+}
+
+static void vm_ike_outbound_slow(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 const struct vm_pkt *pkt,
+				 const struct vm_isakmp *hdr,
+				 struct vm_decision *d)
+{
+	struct vm_ike_key key = { .remote = pkt->daddr,
+				  .icookie = hdr->icookie };
+	struct vm_flow *f;
+	struct vm_ike *e;
+
+	spin_lock_bh(&t->lock);
+	e = rhashtable_lookup_fast(&t->ike, &key, vm_ike_params);
+	if (e) {
+		/* Lost a race with another CPU. */
+		if (e->flow && e->flow->key.lan == pkt->saddr) {
+			vm_ike_touch(e, hdr, pkt->now);
+			d->verdict = VM_ZONE;
+			d->zone = e->flow->host->zone;
+		} else {
+			vm_ike_refuse_collision(t, pkt, d);
+		}
+		goto out;
+	}
+	f = vm_flow_get(t, cfg, pkt->saddr, pkt->daddr, pkt->now);
+	if (!f) {
+		d->verdict = VM_DROP;
+		goto out;
+	}
+	e = vm_ike_add(t, cfg, &key, f, f->peer, hdr, pkt->now);
+	if (!e) {
+		vm_flow_put_if_unused(t, f);
+		d->verdict = VM_DROP;
+		goto out;
+	}
+	vm_host_touch(f->host, pkt->now);
+	d->verdict = VM_ZONE;
+	d->zone = f->host->zone;
+out:
+	spin_unlock_bh(&t->lock);
+}
+
+/*
+ * An inbound packet whose initiator cookie nobody owns: a remote starting a
+ * new exchange. Deliver it only if exactly one LAN host (and not the gateway
+ * itself) has IKE state with that remote; never guess between several.
+ */
+static void vm_ike_inbound_unknown(struct vm_tables *t,
+				   const struct vm_pkt *pkt,
+				   struct vm_decision *d)
+{
+	struct vm_peer *p;
+	struct vm_flow *f;
+	u32 flows, local;
+
+	p = rhashtable_lookup(&t->peers, &pkt->saddr, vm_peer_params);
+	flows = p ? READ_ONCE(p->ike_flows) : 0;
+	local = p ? READ_ONCE(p->ike_local) : 0;
+	if (!flows) {
+		/* Nobody behind us talks to it: it is the gateway's. */
+		vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
+		return;
+	}
+	if (flows > 1 || local) {
+		vm_stat(t, VPNMASQ_STAT_IKE_AMBIGUOUS);
+		net_dbg_ratelimited("new ISAKMP exchange from %pI4 is ambiguous: %u hosts\n",
+				    &pkt->saddr, flows + !!local);
+		d->verdict = VM_DROP;
+		return;
+	}
+	list_for_each_entry_rcu(f, &p->flows, peer_node) {
+		if (READ_ONCE(f->n_ike)) {
+			vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
+			vm_host_touch(f->host, pkt->now);
+			d->verdict = VM_ZONE;
+			d->zone = f->host->zone;
+			return;
+		}
+	}
+	/* The only flow went away meanwhile. */
+	vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
+}
+
+void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		     const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
+		     struct vm_decision *d)
+{
+	struct vm_ike_key key = { .remote = pkt->saddr,
+				  .icookie = hdr->icookie };
+	struct vm_flow *f;
+	struct vm_ike *e;
+
+	d->verdict = VM_PASS;
+	rcu_read_lock();
+	/* A reply or a remote's message on a known IKE SA? */
+	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
+	if (e) {
+		f = READ_ONCE(e->flow);
+		if (f) {
+			vm_ike_touch(e, hdr, pkt->now);
+			vm_host_touch(f->host, pkt->now);
+			vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
+			d->verdict = VM_ZONE;
+			d->zone = f->host->zone;
+		}
+		goto out;
+	}
+	if (pkt->to_local) {
+		vm_ike_inbound_unknown(t, pkt, d);
+		goto out;
+	}
+
+	/* Forwarded from a LAN host: known cookie to this remote? */
+	key.remote = pkt->daddr;
+	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
+	if (e) {
+		f = READ_ONCE(e->flow);
+		if (f && f->key.lan == pkt->saddr) {
+			vm_ike_touch(e, hdr, pkt->now);
+			vm_host_touch(f->host, pkt->now);
+			d->verdict = VM_ZONE;
+			d->zone = f->host->zone;
+		} else {
+			vm_ike_refuse_collision(t, pkt, d);
+		}
+		goto out;
+	}
+	rcu_read_unlock();
+	vm_ike_outbound_slow(t, cfg, pkt, hdr, d);
+	return;
+out:
+	rcu_read_unlock();
+}
+
+void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		      const struct vm_pkt *pkt, const struct vm_isakmp *hdr)
+{
+	struct vm_ike_key key = { .remote = pkt->daddr,
+				  .icookie = hdr->icookie };
+	struct vm_peer *p;
+	struct vm_ike *e;
+
+	rcu_read_lock();
+	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
+	if (e) {
+		/* The gateway's own packets are never refused, only counted. */
+		if (READ_ONCE(e->flow))
+			vm_stat(t, VPNMASQ_STAT_IKE_COLLISION);
+		else
+			vm_ike_touch(e, hdr, pkt->now);
+		rcu_read_unlock();
+		return;
+	}
+	rcu_read_unlock();
+
+	spin_lock_bh(&t->lock);
+	if (!rhashtable_lookup_fast(&t->ike, &key, vm_ike_params)) {
+		p = vm_peer_get(t, pkt->daddr);
+		if (p && !vm_ike_add(t, cfg, &key, NULL, p, hdr, pkt->now))
+			vm_peer_put_if_unused(t, p);
+	}
+	spin_unlock_bh(&t->lock);
+}
+
+/* ---- lifetime -------------------------------------------------------- */
+
+void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
+			  u8 l4proto)
+{
+	struct vm_flow_key key = { .lan = lan, .remote = remote };
+	struct vm_ike *e, *tmp;
+	struct vm_flow *f;
+
+	if (l4proto != IPPROTO_UDP)
+		return;
+	spin_lock_bh(&t->lock);
+	f = t->dead ? NULL :
+		rhashtable_lookup_fast(&t->flows, &key, vm_flow_params);
+	if (f) {
+		list_for_each_entry_safe(e, tmp, &f->ike, list)
+			vm_ike_del(t, e);
+		vm_flow_put_if_unused(t, f);
+	}
+	spin_unlock_bh(&t->lock);
+}
+
+static bool vm_idle(unsigned long last, unsigned long now,
+		    unsigned long timeout)
+{
+	return time_after(now, last + timeout);
+}
+
+unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			  unsigned long now)
+{
+	unsigned long ike_to = (unsigned long)cfg->ike_timeout * HZ;
+	struct vm_flow *f, *ftmp;
+	struct vm_host *h, *htmp;
+	struct vm_ike *e, *etmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
+		list_for_each_entry_safe(e, etmp, &f->ike, list) {
+			if (vm_idle(READ_ONCE(e->last_seen), now, ike_to)) {
+				vm_ike_del(t, e);
+				vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
+				n++;
+			}
+		}
+		vm_flow_put_if_unused(t, f);
+	}
+	list_for_each_entry_safe(e, etmp, &t->local_ike, list) {
+		if (vm_idle(READ_ONCE(e->last_seen), now, ike_to)) {
+			struct vm_peer *p;
+
+			p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
+						   vm_peer_params);
+			vm_ike_del(t, e);
+			vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
+			n++;
+			if (p)
+				vm_peer_put_if_unused(t, p);
+		}
+	}
+	list_for_each_entry_safe(h, htmp, &t->hosts_all, all_node) {
+		if (!h->nflows &&
+		    vm_idle(READ_ONCE(h->last_seen), now, t->zone_hold))
+			vm_host_del(t, h);
+	}
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan)
+{
+	struct vm_flow *f, *ftmp;
+	struct vm_ike *e, *etmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
+		if (lan && f->key.lan != lan)
+			continue;
+		list_for_each_entry_safe(e, etmp, &f->ike, list) {
+			vm_ike_del(t, e);
+			n++;
+		}
+		vm_flow_put_if_unused(t, f);
+	}
+	if (!lan) {
+		list_for_each_entry_safe(e, etmp, &t->local_ike, list) {
+			struct vm_peer *p;
+
+			p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
+						   vm_peer_params);
+			vm_ike_del(t, e);
+			n++;
+			if (p)
+				vm_peer_put_if_unused(t, p);
+		}
+	}
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+void vm_tables_exit(struct vm_tables *t)
+{
+	struct vm_host *h, *htmp;
+
+	spin_lock_bh(&t->lock);
+	t->dead = true;
+	spin_unlock_bh(&t->lock);
+	vm_tables_flush(t, 0);
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(h, htmp, &t->hosts_all, all_node)
+		vm_host_del(t, h);
+	spin_unlock_bh(&t->lock);
+	rhashtable_destroy(&t->ike);
+	rhashtable_destroy(&t->flows);
+	rhashtable_destroy(&t->peers);
+	rhashtable_destroy(&t->hosts);
+	bitmap_free(t->zones_used);
+	t->zones_used = NULL;
+}
+
+/* ---- dumps ----------------------------------------------------------- */
+
+static void vm_ike_info_fill(struct vm_ike_info *info, const struct vm_ike *e)
+{
+	info->remote = e->key.remote;
+	info->icookie = e->key.icookie;
+	info->rcookie = READ_ONCE(e->rcookie);
+	info->lan = e->flow ? e->flow->key.lan : 0;
+	info->zone = e->flow ? e->flow->host->zone : 0;
+	info->last_seen = READ_ONCE(e->last_seen);
+	info->packets = READ_ONCE(e->packets);
+}
+
+unsigned int vm_ike_snapshot(struct vm_tables *t, unsigned long skip,
+			     struct vm_ike_info *out, unsigned int max,
+			     u32 *gen)
+{
+	unsigned long pos = 0;
+	unsigned int n = 0;
+	struct vm_flow *f;
+	struct vm_ike *e;
+
+	spin_lock_bh(&t->lock);
+	*gen = t->generation;
+	list_for_each_entry(f, &t->flows_all, all_node) {
+		list_for_each_entry(e, &f->ike, list) {
+			if (n == max)
+				goto out;
+			if (pos++ >= skip)
+				vm_ike_info_fill(&out[n++], e);
+		}
+	}
+	list_for_each_entry(e, &t->local_ike, list) {
+		if (n == max)
+			goto out;
+		if (pos++ >= skip)
+			vm_ike_info_fill(&out[n++], e);
+	}
+out:
+	spin_unlock_bh(&t->lock);
+	return n;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The association tables of one network namespace, and the decisions made
+ * from them. No hooks, no skbs: the protocol files parse packets and ask
+ * here which conntrack zone (if any) a packet belongs to. This file and
+ * table.c also compile in userspace against tests/shim.
+ *
+ * Objects, all hashed per netns and protected by vm_tables.lock for writes
+ * and RCU for reads:
+ *   host  a LAN host; owns one reply-direction conntrack zone.
+ *   peer  a remote address; knows which hosts have IKE state with it.
+ *   flow  (host, peer): one conntrack entry per protocol lives in the
+ *         host's zone; carries the host's associations with that peer.
+ *   ike   (peer, initiator cookie) -> flow, or -> the gateway itself.
+ */
+#ifndef _VPNMASQ_TABLE_H
+#define _VPNMASQ_TABLE_H
+
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/rhashtable.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/vpnmasq.h>
+
+#include "config.h"
+
+struct vpnmasq_stats {
+	u64 cnt[__VPNMASQ_STAT_MAX];
+};
+
+struct vm_host {
+	struct rhash_head node;
+	__be32 addr;
+	u16 zone;
+	u32 nflows;			/* under lock */
+	unsigned long last_seen;
+	struct list_head all_node;	/* in tables->hosts_all */
+	struct rcu_head rcu;
+};
+
+struct vm_peer {
+	struct rhash_head node;
+	__be32 addr;
+	u32 ike_flows;			/* flows with IKE entries */
+	u32 ike_local;			/* the gateway's own IKE entries */
+	struct list_head flows;
+	struct rcu_head rcu;
+};
+
+struct vm_flow_key {
+	__be32 lan;
+	__be32 remote;
+};
+
+struct vm_flow {
+	struct rhash_head node;
+	struct vm_flow_key key;
+	struct vm_host *host;
+	struct vm_peer *peer;
+	struct list_head peer_node;	/* in peer->flows */
+	struct list_head all_node;	/* in tables->flows_all */
+	struct list_head ike;		/* struct vm_ike.list */
+	u32 n_ike;
+	struct rcu_head rcu;
+};
+
+/* Padding is explicit: the whole key is hashed and compared. */
+struct vm_ike_key {
+	__be32 remote;
+	u32 zero;
+	__be64 icookie;
+};
+
+struct vm_ike {
+	struct rhash_head node;
+	struct vm_ike_key key;
+	struct vm_flow *flow;		/* NULL: the gateway's own */
+	struct list_head list;		/* flow->ike or tables->local_ike */
+	__be64 rcookie;
+	unsigned long last_seen;
+	u64 packets;			/* approximate under concurrency */
+	struct rcu_head rcu;
+};
+
+struct vm_tables {
+	/* Serializes every change; packet-path lookups use RCU. */
+	spinlock_t lock;
+	struct rhashtable hosts;
+	struct rhashtable peers;
+	struct rhashtable flows;
+	struct rhashtable ike;
+	struct list_head hosts_all;
+	struct list_head flows_all;
+	struct list_head local_ike;
+	unsigned long *zones_used;	/* 65536 bits, on first use */
+	u16 zone_cursor;
+	u32 n_ike;
+	u32 n_hosts;
+	/* Bumped on every removal so that dumps can flag interruption. */
+	u32 generation;
+	/* A zone is not reused before every conntrack entry in it expired. */
+	unsigned long zone_hold;
+	/* Set when the namespace goes: late conntrack destroys are ignored. */
+	bool dead;
+	struct vpnmasq_stats __percpu *stats;
+};
+
+/* The ISAKMP header fields vpnmasq uses (RFC 2408 3.1, RFC 7296 3.1). */
+#define VM_ISAKMP_HDR_LEN 28
+
+struct vm_isakmp {
+	__be64 icookie;
+	__be64 rcookie;
+	u8 version;
+	u8 exchange;
+	u8 flags;
+};
+
+enum vm_verdict {
+	VM_PASS,	/* not ours: leave it to conntrack as it is */
+	VM_ZONE,	/* track it in the LAN host's zone */
+	VM_DROP,	/* refused; the reason was counted */
+};
+
+struct vm_decision {
+	enum vm_verdict verdict;
+	u16 zone;
+};
+
+/* Packet-path context: what the caller knows about the packet. */
+struct vm_pkt {
+	__be32 saddr;
+	__be32 daddr;
+	bool to_local;		/* daddr is one of the gateway's addresses */
+	unsigned long now;	/* jiffies */
+};
+
+int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats);
+/* May sleep; no packet may use @t any more. */
+void vm_tables_exit(struct vm_tables *t);
+
+int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
+
+/* A UDP 500->500 packet seen before conntrack: forwarded or inbound. */
+void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		     const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
+		     struct vm_decision *d);
+/* A UDP 500->500 packet the gateway itself sends. */
+void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		      const struct vm_pkt *pkt, const struct vm_isakmp *hdr);
+
+/* The conntrack entry of (lan, remote, l4proto) was destroyed. */
+void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
+			  u8 l4proto);
+/* Expire idle entries; returns how many were removed. May not sleep. */
+unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			  unsigned long now);
+/* Remove everything (all LAN hosts if @lan is 0). May not sleep. */
+unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan);
+
+/* Snapshot of one IKE entry for dumps. */
+struct vm_ike_info {
+	__be32 remote;
+	__be32 lan;		/* 0: the gateway's own */
+	__be64 icookie;
+	__be64 rcookie;
+	u16 zone;
+	unsigned long last_seen;
+	u64 packets;
+};
+
+/*
+ * Copies up to @max entries starting at position @skip into @out; returns
+ * the number copied. @gen receives the table generation for consistency
+ * checks across calls.
+ */
+unsigned int vm_ike_snapshot(struct vm_tables *t, unsigned long skip,
+			     struct vm_ike_info *out, unsigned int max,
+			     u32 *gen);
+
+#endif /* _VPNMASQ_TABLE_H */
