@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "vpnmasq.h"
 
@@ -194,6 +195,9 @@ static int vpnmasq_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 		if (nla_put_u64_64bit(msg, i, sum->cnt[i], VPNMASQ_STAT_PAD))
 			goto out_free;
 	nla_nest_end(msg, nest);
+	if (nla_put_u32(msg, VPNMASQ_A_N_HOSTS, READ_ONCE(vn->tables.n_hosts)) ||
+	    nla_put_u32(msg, VPNMASQ_A_N_IKE, READ_ONCE(vn->tables.n_ike)))
+		goto out_free;
 	genlmsg_end(msg, hdr);
 	kfree(sum);
 	return genlmsg_reply(msg, info);
@@ -203,6 +207,66 @@ out_free:
 out:
 	kfree(sum);
 	return err;
+}
+
+static int vpnmasq_put_ike(struct sk_buff *skb, const struct vm_ike_info *e,
+			   unsigned long now)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_IKE);
+
+	if (!nest ||
+	    nla_put_in_addr(skb, VPNMASQ_IKE_A_REMOTE, e->remote) ||
+	    nla_put_in_addr(skb, VPNMASQ_IKE_A_LAN, e->lan) ||
+	    nla_put_be64(skb, VPNMASQ_IKE_A_ICOOKIE, e->icookie,
+			 VPNMASQ_IKE_A_PAD) ||
+	    nla_put_be64(skb, VPNMASQ_IKE_A_RCOOKIE, e->rcookie,
+			 VPNMASQ_IKE_A_PAD) ||
+	    nla_put_u16(skb, VPNMASQ_IKE_A_ZONE, e->zone) ||
+	    nla_put_u32(skb, VPNMASQ_IKE_A_IDLE_MS,
+			jiffies_to_msecs(now - e->last_seen)) ||
+	    nla_put_u64_64bit(skb, VPNMASQ_IKE_A_PACKETS, e->packets,
+			      VPNMASQ_IKE_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+#define VPNMASQ_DUMP_BATCH 32
+
+/* cb->args[0]: entries sent so far. */
+static int vpnmasq_get_ike_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(sock_net(skb->sk));
+	unsigned long now = jiffies;
+	struct vm_ike_info *batch;
+	unsigned int n, i;
+	u32 gen;
+
+	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	n = vm_ike_snapshot(&vn->tables, cb->args[0], batch,
+			    VPNMASQ_DUMP_BATCH, &gen);
+	cb->seq = gen + 1;
+	for (i = 0; i < n; i++) {
+		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq,
+					&vpnmasq_genl_family, NLM_F_MULTI,
+					VPNMASQ_CMD_GET_IKE);
+
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (vpnmasq_put_ike(skb, &batch[i], now)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	kfree(batch);
+	cb->args[0] += i;
+	return i ? skb->len : 0;
 }
 
 static const struct genl_ops vpnmasq_genl_ops[] = {
@@ -222,6 +286,12 @@ static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_STATS,
 		.doit = vpnmasq_get_stats_doit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+	{
+		.cmd = VPNMASQ_CMD_GET_IKE,
+		.dumpit = vpnmasq_get_ike_dumpit,
 		.policy = vpnmasq_empty_policy,
 		.maxattr = VPNMASQ_A_MAX,
 	},

@@ -19,7 +19,12 @@
  *
  * VPNMASQ_CMD_GET_STATS (do)
  *	Reply carries VPNMASQ_A_STATS, a nest of u64 counters indexed by
- *	enum vpnmasq_stat.
+ *	enum vpnmasq_stat, and the table sizes VPNMASQ_A_N_*.
+ *
+ * VPNMASQ_CMD_GET_IKE (dump)
+ *	One message per ISAKMP association, each with a VPNMASQ_A_IKE nest
+ *	(enum vpnmasq_ike_attr). Dumps that raced with removals are flagged
+ *	NLM_F_DUMP_INTR and should be retried.
  *
  * Attribute types
  * ---------------
@@ -41,6 +46,7 @@ enum vpnmasq_cmd {
 	VPNMASQ_CMD_GET_CONFIG,
 	VPNMASQ_CMD_SET_CONFIG,
 	VPNMASQ_CMD_GET_STATS,
+	VPNMASQ_CMD_GET_IKE,
 
 	__VPNMASQ_CMD_MAX
 };
@@ -64,6 +70,9 @@ enum vpnmasq_attr {
 	VPNMASQ_A_CFG_PPTP,		/* u8: attach the PPTP helper */
 
 	VPNMASQ_A_STATS,		/* nest: enum vpnmasq_stat, u64 each */
+	VPNMASQ_A_N_HOSTS,		/* u32: LAN hosts holding a zone */
+	VPNMASQ_A_N_IKE,		/* u32: ISAKMP associations */
+	VPNMASQ_A_IKE,			/* nest: enum vpnmasq_ike_attr */
 
 	__VPNMASQ_A_MAX
 };
@@ -123,5 +132,22 @@ enum vpnmasq_stat {
 };
 
 #define VPNMASQ_STAT_MAX (__VPNMASQ_STAT_MAX - 1)
+
+/* One ISAKMP association: (remote, initiator cookie) -> LAN host. */
+enum vpnmasq_ike_attr {
+	VPNMASQ_IKE_A_UNSPEC,
+	VPNMASQ_IKE_A_PAD,
+	VPNMASQ_IKE_A_REMOTE,		/* be32: the remote peer */
+	VPNMASQ_IKE_A_LAN,		/* be32: LAN host, 0 = the gateway */
+	VPNMASQ_IKE_A_ICOOKIE,		/* be64: initiator cookie / SPI */
+	VPNMASQ_IKE_A_RCOOKIE,		/* be64: responder cookie, 0 = none yet */
+	VPNMASQ_IKE_A_ZONE,		/* u16: the LAN host's conntrack zone */
+	VPNMASQ_IKE_A_IDLE_MS,		/* u32: since the last packet */
+	VPNMASQ_IKE_A_PACKETS,		/* u64 */
+
+	__VPNMASQ_IKE_A_MAX
+};
+
+#define VPNMASQ_IKE_A_MAX (__VPNMASQ_IKE_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_VPNMASQ_H */
