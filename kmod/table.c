@@ -48,6 +48,13 @@ static const struct rhashtable_params vm_ike_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params vm_esp_params = {
+	.key_len = sizeof(struct vm_esp_key),
+	.key_offset = offsetof(struct vm_esp, key),
+	.head_offset = offsetof(struct vm_esp, node),
+	.automatic_shrinking = true,
+};
+
 static void vm_stat(struct vm_tables *t, enum vpnmasq_stat stat)
 {
 	this_cpu_inc(t->stats->cnt[stat]);
@@ -62,6 +69,7 @@ int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats)
 	INIT_LIST_HEAD(&t->hosts_all);
 	INIT_LIST_HEAD(&t->flows_all);
 	INIT_LIST_HEAD(&t->local_ike);
+	INIT_LIST_HEAD(&t->pending_peers);
 	t->stats = stats;
 	t->zone_hold = 660 * HZ;
 
@@ -77,8 +85,13 @@ int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats)
 	err = rhashtable_init(&t->ike, &vm_ike_params);
 	if (err)
 		goto err_ike;
+	err = rhashtable_init(&t->esp, &vm_esp_params);
+	if (err)
+		goto err_esp;
 	return 0;
 
+err_esp:
+	rhashtable_destroy(&t->ike);
 err_ike:
 	rhashtable_destroy(&t->flows);
 err_flows:
@@ -178,6 +191,7 @@ static struct vm_peer *vm_peer_get(struct vm_tables *t, __be32 addr)
 	}
 	p->addr = addr;
 	INIT_LIST_HEAD(&p->flows);
+	INIT_LIST_HEAD(&p->held);
 	if (rhashtable_insert_fast(&t->peers, &p->node, vm_peer_params)) {
 		kfree(p);
 		vm_stat(t, VPNMASQ_STAT_NOMEM);
@@ -188,7 +202,8 @@ static struct vm_peer *vm_peer_get(struct vm_tables *t, __be32 addr)
 
 static void vm_peer_put_if_unused(struct vm_tables *t, struct vm_peer *p)
 {
-	if (!list_empty(&p->flows) || p->ike_local)
+	if (!list_empty(&p->flows) || p->ike_local || p->pending ||
+	    !list_empty(&p->held))
 		return;
 	rhashtable_remove_fast(&t->peers, &p->node, vm_peer_params);
 	kfree_rcu(p, rcu);
@@ -220,6 +235,7 @@ static struct vm_flow *vm_flow_get(struct vm_tables *t,
 	f->host = h;
 	f->peer = p;
 	INIT_LIST_HEAD(&f->ike);
+	INIT_LIST_HEAD(&f->esp);
 	if (rhashtable_insert_fast(&t->flows, &f->node, vm_flow_params))
 		goto err_free;
 	list_add_rcu(&f->peer_node, &p->flows);
@@ -240,7 +256,7 @@ static void vm_flow_put_if_unused(struct vm_tables *t, struct vm_flow *f)
 {
 	struct vm_peer *p = f->peer;
 
-	if (f->n_ike)
+	if (f->n_ike || f->n_esp || p->pending == f)
 		return;
 	rhashtable_remove_fast(&t->flows, &f->node, vm_flow_params);
 	list_del_rcu(&f->peer_node);
@@ -530,23 +546,368 @@ void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	spin_unlock_bh(&t->lock);
 }
 
+/* ---- ESP ------------------------------------------------------------- */
+
+static void vm_esp_touch(struct vm_esp *e, unsigned int len, unsigned long now)
+{
+	if (READ_ONCE(e->last_seen) != now)
+		WRITE_ONCE(e->last_seen, now);
+	WRITE_ONCE(e->packets, READ_ONCE(e->packets) + 1);
+	WRITE_ONCE(e->bytes, READ_ONCE(e->bytes) + len);
+}
+
+bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
+		  unsigned int len, struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
+				  .dir = VM_ESP_IN };
+	struct vm_flow *f;
+	struct vm_esp *e;
+	bool known = true;
+
+	rcu_read_lock();
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (e) {
+		f = e->flow;
+		vm_esp_touch(e, len, pkt->now);
+		vm_host_touch(f->host, pkt->now);
+		vm_stat(t, VPNMASQ_STAT_ESP_MATCHED);
+		d->verdict = VM_ZONE;
+		d->zone = f->host->zone;
+		goto out;
+	}
+	key.remote = pkt->daddr;
+	key.dir = VM_ESP_OUT;
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (e) {
+		f = e->flow;
+		if (f->key.lan == pkt->saddr) {
+			vm_esp_touch(e, len, pkt->now);
+			vm_host_touch(f->host, pkt->now);
+			d->verdict = VM_ZONE;
+			d->zone = f->host->zone;
+		} else {
+			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+			d->verdict = VM_DROP;
+		}
+		goto out;
+	}
+	known = false;
+out:
+	rcu_read_unlock();
+	return known;
+}
+
+static struct vm_esp *vm_esp_add(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 const struct vm_esp_key *key, struct vm_flow *f,
+				 unsigned long now)
+{
+	struct vm_esp *e;
+
+	if (t->n_esp >= cfg->max_assoc) {
+		vm_stat(t, VPNMASQ_STAT_ESP_TABLE_FULL);
+		return NULL;
+	}
+	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e) {
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	e->key = *key;
+	e->flow = f;
+	e->last_seen = now;
+	if (rhashtable_insert_fast(&t->esp, &e->node, vm_esp_params)) {
+		kfree(e);
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	list_add(&e->list, &f->esp);
+	f->n_esp++;
+	t->n_esp++;
+	return e;
+}
+
+static void vm_esp_del(struct vm_tables *t, struct vm_esp *e)
+{
+	rhashtable_remove_fast(&t->esp, &e->node, vm_esp_params);
+	list_del(&e->list);
+	e->flow->n_esp--;
+	t->n_esp--;
+	t->generation++;
+	kfree_rcu(e, rcu);
+}
+
+static void vm_pending_set(struct vm_tables *t, struct vm_peer *p,
+			   struct vm_flow *f, __be32 spi, unsigned long now)
+{
+	p->pending = f;
+	p->pending_spi = spi;
+	p->pending_since = now;
+	list_add_tail(&p->pending_node, &t->pending_peers);
+}
+
+/* Leaves the flow that was pending to the caller. */
+static void vm_pending_clear(struct vm_peer *p)
+{
+	p->pending = NULL;
+	list_del(&p->pending_node);
+}
+
+static void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
+			   struct vm_held *h)
+{
+	list_del(&h->node);
+	p->n_held--;
+	t->n_held--;
+}
+
+/* The slot is free: the host waiting longest gets it, its packets go on. */
+static void vm_esp_promote(struct vm_tables *t,
+			   const struct vpnmasq_config *cfg, struct vm_peer *p,
+			   unsigned long now)
+{
+	struct vm_held *h, *tmp;
+	struct vm_flow *f;
+	struct vm_esp *e;
+	__be32 lan;
+
+	while (!p->pending && !list_empty(&p->held)) {
+		lan = list_first_entry(&p->held, struct vm_held, node)->lan;
+		f = vm_flow_get(t, cfg, lan, p->addr, now);
+		list_for_each_entry_safe(h, tmp, &p->held, node) {
+			struct vm_esp_key key = { .remote = p->addr,
+						  .spi = h->spi,
+						  .dir = VM_ESP_OUT };
+
+			if (h->lan != lan)
+				continue;
+			vm_held_unlink(t, p, h);
+			e = f ? rhashtable_lookup_fast(&t->esp, &key,
+						       vm_esp_params) : NULL;
+			if (f && !e) {
+				e = vm_esp_add(t, cfg, &key, f, now);
+				if (e && !p->pending)
+					vm_pending_set(t, p, f, h->spi, now);
+			}
+			if (e && e->flow == f) {
+				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
+				t->pkt_release(h->pkt);
+			} else {
+				vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+				t->pkt_drop(h->pkt);
+			}
+			kfree(h);
+		}
+		if (f)
+			vm_flow_put_if_unused(t, f);
+	}
+}
+
+static struct vm_flow *vm_peer_only_ike_flow(struct vm_peer *p)
+{
+	struct vm_flow *f;
+
+	if (!p || p->ike_flows != 1 || p->ike_local)
+		return NULL;
+	list_for_each_entry(f, &p->flows, peer_node)
+		if (f->n_ike)
+			return f;
+	return NULL;
+}
+
+/*
+ * An inbound SPI never seen before, to the gateway, not one of the
+ * gateway's own SAs. It belongs to the host whose new outbound SPI waits for
+ * its reply, or else to the only host with IKE state with that remote;
+ * otherwise nobody may claim it (no hole punching).
+ */
+void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			const struct vm_pkt *pkt, __be32 spi,
+			struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
+				  .dir = VM_ESP_IN };
+	struct vm_flow *f, *pending = NULL;
+	struct vm_peer *p;
+	struct vm_esp *e;
+
+	d->verdict = VM_DROP;
+	spin_lock_bh(&t->lock);
+	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
+	if (e) {
+		d->verdict = VM_ZONE;
+		d->zone = e->flow->host->zone;
+		goto out;
+	}
+	vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
+	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
+	if (p && p->pending) {
+		pending = p->pending;
+		f = pending;
+	} else {
+		f = vm_peer_only_ike_flow(p);
+		if (!f) {
+			vm_stat(t, p && p->ike_flows > 1 ?
+				   VPNMASQ_STAT_ESP_AMBIGUOUS :
+				   VPNMASQ_STAT_ESP_REFUSED_NO_IKE);
+			net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
+					    ntohl(spi), &pkt->saddr);
+			goto out;
+		}
+	}
+	if (!vm_esp_add(t, cfg, &key, f, pkt->now))
+		goto out;
+	vm_stat(t, VPNMASQ_STAT_ESP_ASSOCIATED);
+	vm_host_touch(f->host, pkt->now);
+	d->verdict = VM_ZONE;
+	d->zone = f->host->zone;
+	if (pending) {
+		vm_pending_clear(p);
+		vm_esp_promote(t, cfg, p, pkt->now);
+		vm_flow_put_if_unused(t, pending);
+	}
+out:
+	spin_unlock_bh(&t->lock);
+}
+
+void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			 const struct vm_pkt *pkt, __be32 spi, void *handle,
+			 struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->daddr, .spi = spi,
+				  .dir = VM_ESP_OUT };
+	struct vm_held *h;
+	struct vm_peer *p;
+	struct vm_flow *f;
+	struct vm_esp *e;
+
+	d->verdict = VM_DROP;
+	spin_lock_bh(&t->lock);
+	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
+	if (e) {
+		/* Lost a race with another CPU. */
+		if (e->flow->key.lan == pkt->saddr) {
+			d->verdict = VM_ZONE;
+			d->zone = e->flow->host->zone;
+		} else {
+			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+		}
+		goto out;
+	}
+	p = vm_peer_get(t, pkt->daddr);
+	if (!p)
+		goto out;
+	if (p->pending && p->pending->key.lan != pkt->saddr) {
+		/* Another host's new SA to this remote awaits its reply. */
+		if (!handle || p->n_held >= cfg->hold_max) {
+			vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+			goto out;
+		}
+		h = kzalloc(sizeof(*h), GFP_ATOMIC);
+		if (!h) {
+			vm_stat(t, VPNMASQ_STAT_NOMEM);
+			goto out;
+		}
+		h->pkt = handle;
+		h->lan = pkt->saddr;
+		h->spi = spi;
+		list_add_tail(&h->node, &p->held);
+		p->n_held++;
+		t->n_held++;
+		vm_stat(t, VPNMASQ_STAT_ESP_HELD);
+		d->verdict = VM_HOLD;
+		goto out;
+	}
+	f = vm_flow_get(t, cfg, pkt->saddr, pkt->daddr, pkt->now);
+	if (!f) {
+		vm_peer_put_if_unused(t, p);
+		goto out;
+	}
+	if (!vm_esp_add(t, cfg, &key, f, pkt->now)) {
+		vm_flow_put_if_unused(t, f);
+		goto out;
+	}
+	if (!p->pending)
+		vm_pending_set(t, p, f, spi, pkt->now);
+	vm_host_touch(f->host, pkt->now);
+	d->verdict = VM_ZONE;
+	d->zone = f->host->zone;
+out:
+	spin_unlock_bh(&t->lock);
+}
+
+unsigned long vm_esp_serial_tick(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 unsigned long now)
+{
+	unsigned long wait = msecs_to_jiffies(cfg->serial_wait);
+	unsigned long next = 0, deadline;
+	struct vm_peer *p, *tmp;
+	struct vm_flow *f;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(p, tmp, &t->pending_peers, pending_node) {
+		if (time_before(now, p->pending_since + wait))
+			continue;
+		vm_stat(t, VPNMASQ_STAT_ESP_WAIT_EXPIRED);
+		f = p->pending;
+		vm_pending_clear(p);
+		vm_esp_promote(t, cfg, p, now);
+		/* May free the peer when nobody else waits. */
+		vm_flow_put_if_unused(t, f);
+	}
+	list_for_each_entry(p, &t->pending_peers, pending_node) {
+		deadline = p->pending_since + wait;
+		if (!next || time_before(deadline, next))
+			next = deadline ?: 1;
+	}
+	spin_unlock_bh(&t->lock);
+	return next;
+}
+
+/* Drops the held packets of @lan (of everyone if 0). */
+static unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
+				  __be32 lan)
+{
+	struct vm_held *h, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(h, tmp, &p->held, node) {
+		if (lan && h->lan != lan)
+			continue;
+		vm_held_unlink(t, p, h);
+		vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+		t->pkt_drop(h->pkt);
+		kfree(h);
+		n++;
+	}
+	return n;
+}
+
 /* ---- lifetime -------------------------------------------------------- */
 
 void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
 			  u8 l4proto)
 {
 	struct vm_flow_key key = { .lan = lan, .remote = remote };
-	struct vm_ike *e, *tmp;
+	struct vm_ike *e, *etmp;
+	struct vm_esp *s, *stmp;
 	struct vm_flow *f;
 
-	if (l4proto != IPPROTO_UDP)
+	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_ESP)
 		return;
 	spin_lock_bh(&t->lock);
 	f = t->dead ? NULL :
 		rhashtable_lookup_fast(&t->flows, &key, vm_flow_params);
 	if (f) {
-		list_for_each_entry_safe(e, tmp, &f->ike, list)
-			vm_ike_del(t, e);
+		if (l4proto == IPPROTO_UDP) {
+			list_for_each_entry_safe(e, etmp, &f->ike, list)
+				vm_ike_del(t, e);
+		} else {
+			list_for_each_entry_safe(s, stmp, &f->esp, list)
+				vm_esp_del(t, s);
+		}
 		vm_flow_put_if_unused(t, f);
 	}
 	spin_unlock_bh(&t->lock);
@@ -562,9 +923,11 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			  unsigned long now)
 {
 	unsigned long ike_to = (unsigned long)cfg->ike_timeout * HZ;
+	unsigned long esp_to = (unsigned long)cfg->esp_timeout * HZ;
 	struct vm_flow *f, *ftmp;
 	struct vm_host *h, *htmp;
 	struct vm_ike *e, *etmp;
+	struct vm_esp *s, *stmp;
 	unsigned int n = 0;
 
 	spin_lock_bh(&t->lock);
@@ -573,6 +936,13 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			if (vm_idle(READ_ONCE(e->last_seen), now, ike_to)) {
 				vm_ike_del(t, e);
 				vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
+				n++;
+			}
+		}
+		list_for_each_entry_safe(s, stmp, &f->esp, list) {
+			if (vm_idle(READ_ONCE(s->last_seen), now, esp_to)) {
+				vm_esp_del(t, s);
+				vm_stat(t, VPNMASQ_STAT_ESP_EXPIRED);
 				n++;
 			}
 		}
@@ -602,11 +972,25 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan)
 {
+	struct vm_peer *p, *ptmp;
 	struct vm_flow *f, *ftmp;
 	struct vm_ike *e, *etmp;
+	struct vm_esp *s, *stmp;
 	unsigned int n = 0;
 
 	spin_lock_bh(&t->lock);
+	/* Serialization state first: it pins flows and peers. */
+	list_for_each_entry_safe(p, ptmp, &t->pending_peers, pending_node) {
+		f = p->pending;
+		if (!lan || f->key.lan == lan) {
+			/* Without the slot nobody would release them. */
+			vm_held_flush(t, p, 0);
+			vm_pending_clear(p);
+			vm_flow_put_if_unused(t, f);
+		} else {
+			vm_held_flush(t, p, lan);
+		}
+	}
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
 		if (lan && f->key.lan != lan)
 			continue;
@@ -614,12 +998,14 @@ unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan)
 			vm_ike_del(t, e);
 			n++;
 		}
+		list_for_each_entry_safe(s, stmp, &f->esp, list) {
+			vm_esp_del(t, s);
+			n++;
+		}
 		vm_flow_put_if_unused(t, f);
 	}
 	if (!lan) {
 		list_for_each_entry_safe(e, etmp, &t->local_ike, list) {
-			struct vm_peer *p;
-
 			p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
 						   vm_peer_params);
 			vm_ike_del(t, e);
@@ -644,6 +1030,7 @@ void vm_tables_exit(struct vm_tables *t)
 	list_for_each_entry_safe(h, htmp, &t->hosts_all, all_node)
 		vm_host_del(t, h);
 	spin_unlock_bh(&t->lock);
+	rhashtable_destroy(&t->esp);
 	rhashtable_destroy(&t->ike);
 	rhashtable_destroy(&t->flows);
 	rhashtable_destroy(&t->peers);
@@ -691,6 +1078,81 @@ unsigned int vm_ike_snapshot(struct vm_tables *t, unsigned long skip,
 			vm_ike_info_fill(&out[n++], e);
 	}
 out:
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+static void vm_esp_info_fill(struct vm_esp_info *info, const struct vm_esp *e)
+{
+	info->remote = e->key.remote;
+	info->spi = e->key.spi;
+	info->dir = e->key.dir;
+	info->lan = e->flow->key.lan;
+	info->zone = e->flow->host->zone;
+	info->last_seen = READ_ONCE(e->last_seen);
+	info->packets = READ_ONCE(e->packets);
+	info->bytes = READ_ONCE(e->bytes);
+}
+
+unsigned int vm_esp_snapshot(struct vm_tables *t, unsigned long skip,
+			     struct vm_esp_info *out, unsigned int max,
+			     u32 *gen)
+{
+	unsigned long pos = 0;
+	unsigned int n = 0;
+	struct vm_flow *f;
+	struct vm_esp *e;
+
+	spin_lock_bh(&t->lock);
+	*gen = t->generation;
+	list_for_each_entry(f, &t->flows_all, all_node) {
+		list_for_each_entry(e, &f->esp, list) {
+			if (n == max)
+				goto out;
+			if (pos++ >= skip)
+				vm_esp_info_fill(&out[n++], e);
+		}
+	}
+out:
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+unsigned int vm_pending_snapshot(struct vm_tables *t, unsigned long skip,
+				 struct vm_pending_info *out, unsigned int max,
+				 u32 *gen)
+{
+	unsigned long pos = 0;
+	unsigned int n = 0;
+	struct vm_held *h;
+	struct vm_peer *p;
+
+	spin_lock_bh(&t->lock);
+	*gen = t->generation;
+	list_for_each_entry(p, &t->pending_peers, pending_node) {
+		struct vm_pending_info *info;
+		struct vm_held *prev;
+
+		if (n == max)
+			break;
+		if (pos++ < skip)
+			continue;
+		info = &out[n++];
+		info->remote = p->addr;
+		info->lan = p->pending->key.lan;
+		info->spi = p->pending_spi;
+		info->since = p->pending_since;
+		info->held = p->n_held;
+		info->waiting_hosts = 0;
+		/* Distinct hosts among at most hold_max packets. */
+		list_for_each_entry(h, &p->held, node) {
+			list_for_each_entry(prev, &p->held, node)
+				if (prev == h || prev->lan == h->lan)
+					break;
+			if (prev == h)
+				info->waiting_hosts++;
+		}
+	}
 	spin_unlock_bh(&t->lock);
 	return n;
 }

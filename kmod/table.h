@@ -12,6 +12,13 @@
  *   flow  (host, peer): one conntrack entry per protocol lives in the
  *         host's zone; carries the host's associations with that peer.
  *   ike   (peer, initiator cookie) -> flow, or -> the gateway itself.
+ *   esp   (peer, SPI, direction) -> flow.
+ *
+ * ESP serialization: a LAN host's new outbound SPI to a peer makes it the
+ * peer's "pending" flow until the next unknown inbound SPI from that peer
+ * arrives (it is bound to the pending flow) or serial_wait passes. Other
+ * hosts' new SPIs to that peer are held meanwhile (at most hold_max
+ * packets) and released, host by host, when the slot passes to them.
  */
 #ifndef _VPNMASQ_TABLE_H
 #define _VPNMASQ_TABLE_H
@@ -45,7 +52,22 @@ struct vm_peer {
 	u32 ike_flows;			/* flows with IKE entries */
 	u32 ike_local;			/* the gateway's own IKE entries */
 	struct list_head flows;
+	/* ESP serialization, under lock */
+	struct vm_flow *pending;	/* awaits its first inbound SPI */
+	__be32 pending_spi;
+	unsigned long pending_since;
+	struct list_head pending_node;	/* in tables->pending_peers */
+	struct list_head held;		/* struct vm_held, oldest first */
+	u32 n_held;
 	struct rcu_head rcu;
+};
+
+/* A packet held until its host gets the peer's pending slot. */
+struct vm_held {
+	struct list_head node;
+	void *pkt;			/* opaque: an sk_buff in the kernel */
+	__be32 lan;
+	__be32 spi;
 };
 
 struct vm_flow_key {
@@ -61,7 +83,9 @@ struct vm_flow {
 	struct list_head peer_node;	/* in peer->flows */
 	struct list_head all_node;	/* in tables->flows_all */
 	struct list_head ike;		/* struct vm_ike.list */
+	struct list_head esp;		/* struct vm_esp.list */
 	u32 n_ike;
+	u32 n_esp;
 	struct rcu_head rcu;
 };
 
@@ -83,6 +107,28 @@ struct vm_ike {
 	struct rcu_head rcu;
 };
 
+enum vm_esp_dir {
+	VM_ESP_IN,	/* remote -> LAN host: SPI chosen by the host */
+	VM_ESP_OUT,	/* LAN host -> remote: SPI chosen by the remote */
+};
+
+struct vm_esp_key {
+	__be32 remote;
+	__be32 spi;
+	u32 dir;
+};
+
+struct vm_esp {
+	struct rhash_head node;
+	struct vm_esp_key key;
+	struct vm_flow *flow;
+	struct list_head list;		/* flow->esp */
+	unsigned long last_seen;
+	u64 packets;			/* approximate under concurrency */
+	u64 bytes;
+	struct rcu_head rcu;
+};
+
 struct vm_tables {
 	/* Serializes every change; packet-path lookups use RCU. */
 	spinlock_t lock;
@@ -90,13 +136,20 @@ struct vm_tables {
 	struct rhashtable peers;
 	struct rhashtable flows;
 	struct rhashtable ike;
+	struct rhashtable esp;
+	struct list_head pending_peers;
 	struct list_head hosts_all;
 	struct list_head flows_all;
 	struct list_head local_ike;
 	unsigned long *zones_used;	/* 65536 bits, on first use */
 	u16 zone_cursor;
 	u32 n_ike;
+	u32 n_esp;
+	u32 n_held;
 	u32 n_hosts;
+	/* What to do with held packets: send on, or free. */
+	void (*pkt_release)(void *pkt);
+	void (*pkt_drop)(void *pkt);
 	/* Bumped on every removal so that dumps can flag interruption. */
 	u32 generation;
 	/* A zone is not reused before every conntrack entry in it expired. */
@@ -121,6 +174,7 @@ enum vm_verdict {
 	VM_PASS,	/* not ours: leave it to conntrack as it is */
 	VM_ZONE,	/* track it in the LAN host's zone */
 	VM_DROP,	/* refused; the reason was counted */
+	VM_HOLD,	/* kept by the tables: the caller lets go of it */
 };
 
 struct vm_decision {
@@ -150,6 +204,28 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		      const struct vm_pkt *pkt, const struct vm_isakmp *hdr);
 
+/*
+ * ESP. vm_esp_known() is the lock-free fast path for SPIs seen before; the
+ * caller then sorts the rest: the gateway's own SAs (left alone), inbound
+ * to the gateway (vm_esp_inbound_new) and forwarded from a LAN host
+ * (vm_esp_outbound_new, which may hold @pkt).
+ */
+bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
+		  unsigned int len, struct vm_decision *d);
+void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			const struct vm_pkt *pkt, __be32 spi,
+			struct vm_decision *d);
+void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			 const struct vm_pkt *pkt, __be32 spi, void *handle,
+			 struct vm_decision *d);
+/*
+ * Passes pending slots whose wait is over to the next waiting host. Returns
+ * the jiffies of the next deadline, or 0 if nothing is pending.
+ */
+unsigned long vm_esp_serial_tick(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 unsigned long now);
+
 /* The conntrack entry of (lan, remote, l4proto) was destroyed. */
 void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
 			  u8 l4proto);
@@ -178,5 +254,34 @@ struct vm_ike_info {
 unsigned int vm_ike_snapshot(struct vm_tables *t, unsigned long skip,
 			     struct vm_ike_info *out, unsigned int max,
 			     u32 *gen);
+
+struct vm_esp_info {
+	__be32 remote;
+	__be32 lan;
+	__be32 spi;
+	u8 dir;			/* enum vm_esp_dir */
+	u16 zone;
+	unsigned long last_seen;
+	u64 packets;
+	u64 bytes;
+};
+
+unsigned int vm_esp_snapshot(struct vm_tables *t, unsigned long skip,
+			     struct vm_esp_info *out, unsigned int max,
+			     u32 *gen);
+
+/* One peer's serialization state. */
+struct vm_pending_info {
+	__be32 remote;
+	__be32 lan;		/* the pending host */
+	__be32 spi;		/* its new outbound SPI */
+	unsigned long since;
+	u32 held;		/* packets of other hosts waiting */
+	u32 waiting_hosts;
+};
+
+unsigned int vm_pending_snapshot(struct vm_tables *t, unsigned long skip,
+				 struct vm_pending_info *out, unsigned int max,
+				 u32 *gen);
 
 #endif /* _VPNMASQ_TABLE_H */

@@ -165,6 +165,7 @@ static inline int list_empty(const struct list_head *h)
 #define list_add_rcu list_add
 #define list_del_rcu list_del
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 #define list_for_each_entry(pos, head, member)                              \
 	for (pos = list_entry((head)->next, __typeof__(*pos), member);      \
 	     &pos->member != (head);                                        \

@@ -114,8 +114,11 @@ enum vpnmasq_stat {
 	VPNMASQ_STAT_ESP_RELEASED,	/* queued packets sent on */
 	VPNMASQ_STAT_ESP_HOLD_DROPPED,	/* queue full: packet dropped */
 	VPNMASQ_STAT_ESP_WAIT_EXPIRED,	/* pending SA saw no reply in time */
-	VPNMASQ_STAT_ESP_REFUSED_NO_IKE, /* unknown SPI, no host to own it */
-	VPNMASQ_STAT_ESP_UNKNOWN_SPI,	/* unknown inbound SPI, not ours */
+	VPNMASQ_STAT_ESP_UNKNOWN_SPI,	/* inbound SPIs seen for the first time */
+	VPNMASQ_STAT_ESP_REFUSED_NO_IKE, /* unknown SPI, no pending or IKE host */
+	VPNMASQ_STAT_ESP_AMBIGUOUS,	/* unknown SPI, several IKE hosts */
+	VPNMASQ_STAT_ESP_COLLISION,	/* SPI already owned by another host */
+	VPNMASQ_STAT_ESP_LOCAL,		/* the gateway's own SA: left alone */
 	VPNMASQ_STAT_ESP_TABLE_FULL,	/* refused: max_assoc reached */
 	VPNMASQ_STAT_ESP_MALFORMED,	/* truncated ESP header */
 	VPNMASQ_STAT_ESP_EXPIRED,	/* removed after idle timeout */
