@@ -148,6 +148,8 @@ static unsigned int vpnmasq_prerouting(void *priv, struct sk_buff *skb,
 	switch (ip_hdr(skb)->protocol) {
 	case IPPROTO_UDP:
 		return vpnmasq_isakmp_prerouting(vn, cfg, skb, state);
+	case IPPROTO_ESP:
+		return vpnmasq_esp_prerouting(vn, cfg, skb, state);
 	default:
 		return NF_ACCEPT;
 	}

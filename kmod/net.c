@@ -67,6 +67,33 @@ static void vpnmasq_gc_work(struct work_struct *work)
 	schedule_delayed_work(&vn->gc_work, round_jiffies_relative(HZ));
 }
 
+static void vpnmasq_serial_work(struct work_struct *work)
+{
+	struct vpnmasq_net *vn = container_of(to_delayed_work(work),
+					      struct vpnmasq_net, serial_work);
+	struct vpnmasq_config cfg;
+	unsigned long next;
+
+	rcu_read_lock();
+	cfg = *rcu_dereference(vn->config);
+	rcu_read_unlock();
+	next = vm_esp_serial_tick(&vn->tables, &cfg, jiffies);
+	if (next)
+		schedule_delayed_work(&vn->serial_work,
+				      max_t(long, next - jiffies, 1));
+}
+
+/*
+ * A new SA may have taken a pending slot: make sure the slot is looked at
+ * when its wait ends. Already scheduled work is never later than that.
+ */
+void vpnmasq_serial_kick(struct vpnmasq_net *vn,
+			 const struct vpnmasq_config *cfg)
+{
+	schedule_delayed_work(&vn->serial_work,
+			      msecs_to_jiffies(cfg->serial_wait));
+}
+
 static int __net_init vpnmasq_pernet_init(struct net *net)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(net);
@@ -86,6 +113,9 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	err = vm_tables_init(&vn->tables, vn->stats);
 	if (err)
 		goto err_tables;
+	vn->tables.pkt_release = vpnmasq_esp_release;
+	vn->tables.pkt_drop = vpnmasq_esp_drop;
+	INIT_DELAYED_WORK(&vn->serial_work, vpnmasq_serial_work);
 	err = vpnmasq_hooks_register(net);
 	if (err)
 		goto err_hooks;
@@ -111,6 +141,7 @@ static void __net_exit vpnmasq_pernet_exit(struct net *net)
 	cancel_delayed_work_sync(&vn->gc_work);
 	/* Waits for packets in our hooks to finish. */
 	vpnmasq_hooks_unregister(net);
+	cancel_delayed_work_sync(&vn->serial_work);
 	vm_tables_exit(&vn->tables);
 	/* Netlink handlers of a dying netns have finished: no readers left. */
 	kfree(rcu_dereference_protected(vn->config, true));

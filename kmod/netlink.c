@@ -196,7 +196,9 @@ static int vpnmasq_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 			goto out_free;
 	nla_nest_end(msg, nest);
 	if (nla_put_u32(msg, VPNMASQ_A_N_HOSTS, READ_ONCE(vn->tables.n_hosts)) ||
-	    nla_put_u32(msg, VPNMASQ_A_N_IKE, READ_ONCE(vn->tables.n_ike)))
+	    nla_put_u32(msg, VPNMASQ_A_N_IKE, READ_ONCE(vn->tables.n_ike)) ||
+	    nla_put_u32(msg, VPNMASQ_A_N_ESP, READ_ONCE(vn->tables.n_esp)) ||
+	    nla_put_u32(msg, VPNMASQ_A_N_HELD, READ_ONCE(vn->tables.n_held)))
 		goto out_free;
 	genlmsg_end(msg, hdr);
 	kfree(sum);
@@ -269,6 +271,116 @@ static int vpnmasq_get_ike_dumpit(struct sk_buff *skb,
 	return i ? skb->len : 0;
 }
 
+static int vpnmasq_put_esp(struct sk_buff *skb, const struct vm_esp_info *e,
+			   unsigned long now)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_ESP);
+
+	if (!nest ||
+	    nla_put_in_addr(skb, VPNMASQ_ESP_A_REMOTE, e->remote) ||
+	    nla_put_in_addr(skb, VPNMASQ_ESP_A_LAN, e->lan) ||
+	    nla_put_be32(skb, VPNMASQ_ESP_A_SPI, e->spi) ||
+	    nla_put_u8(skb, VPNMASQ_ESP_A_DIR, e->dir == VM_ESP_IN ?
+		       VPNMASQ_ESP_DIR_IN : VPNMASQ_ESP_DIR_OUT) ||
+	    nla_put_u16(skb, VPNMASQ_ESP_A_ZONE, e->zone) ||
+	    nla_put_u32(skb, VPNMASQ_ESP_A_IDLE_MS,
+			jiffies_to_msecs(now - e->last_seen)) ||
+	    nla_put_u64_64bit(skb, VPNMASQ_ESP_A_PACKETS, e->packets,
+			      VPNMASQ_ESP_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNMASQ_ESP_A_BYTES, e->bytes,
+			      VPNMASQ_ESP_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpnmasq_get_esp_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(sock_net(skb->sk));
+	unsigned long now = jiffies;
+	struct vm_esp_info *batch;
+	unsigned int n, i;
+	u32 gen;
+
+	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	n = vm_esp_snapshot(&vn->tables, cb->args[0], batch,
+			    VPNMASQ_DUMP_BATCH, &gen);
+	cb->seq = gen + 1;
+	for (i = 0; i < n; i++) {
+		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq,
+					&vpnmasq_genl_family, NLM_F_MULTI,
+					VPNMASQ_CMD_GET_ESP);
+
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (vpnmasq_put_esp(skb, &batch[i], now)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	kfree(batch);
+	cb->args[0] += i;
+	return i ? skb->len : 0;
+}
+
+static int vpnmasq_put_pending(struct sk_buff *skb,
+			       const struct vm_pending_info *e,
+			       unsigned long now)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_PENDING);
+
+	if (!nest ||
+	    nla_put_in_addr(skb, VPNMASQ_PENDING_A_REMOTE, e->remote) ||
+	    nla_put_in_addr(skb, VPNMASQ_PENDING_A_LAN, e->lan) ||
+	    nla_put_be32(skb, VPNMASQ_PENDING_A_SPI, e->spi) ||
+	    nla_put_u32(skb, VPNMASQ_PENDING_A_AGE_MS,
+			jiffies_to_msecs(now - e->since)) ||
+	    nla_put_u32(skb, VPNMASQ_PENDING_A_HELD, e->held) ||
+	    nla_put_u32(skb, VPNMASQ_PENDING_A_WAITING, e->waiting_hosts))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpnmasq_get_pending_dumpit(struct sk_buff *skb,
+				      struct netlink_callback *cb)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(sock_net(skb->sk));
+	unsigned long now = jiffies;
+	struct vm_pending_info *batch;
+	unsigned int n, i;
+	u32 gen;
+
+	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	n = vm_pending_snapshot(&vn->tables, cb->args[0], batch,
+				VPNMASQ_DUMP_BATCH, &gen);
+	for (i = 0; i < n; i++) {
+		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq,
+					&vpnmasq_genl_family, NLM_F_MULTI,
+					VPNMASQ_CMD_GET_PENDING);
+
+		if (!hdr)
+			break;
+		if (vpnmasq_put_pending(skb, &batch[i], now)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	kfree(batch);
+	cb->args[0] += i;
+	return i ? skb->len : 0;
+}
+
 static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_CONFIG,
@@ -292,6 +404,18 @@ static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_IKE,
 		.dumpit = vpnmasq_get_ike_dumpit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+	{
+		.cmd = VPNMASQ_CMD_GET_ESP,
+		.dumpit = vpnmasq_get_esp_dumpit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+	{
+		.cmd = VPNMASQ_CMD_GET_PENDING,
+		.dumpit = vpnmasq_get_pending_dumpit,
 		.policy = vpnmasq_empty_policy,
 		.maxattr = VPNMASQ_A_MAX,
 	},

@@ -30,6 +30,8 @@ struct vpnmasq_net {
 	struct vm_tables tables;
 	/* Expires idle associations and releases unused zones. */
 	struct delayed_work gc_work;
+	/* Passes ESP pending slots on when their wait is over. */
+	struct delayed_work serial_work;
 	struct nf_hook_ops *hook_ops;
 };
 
@@ -69,6 +71,17 @@ void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,
 			      const struct vpnmasq_config *cfg,
 			      struct sk_buff *skb);
 
+/* esp.c */
+unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
+				    const struct vpnmasq_config *cfg,
+				    struct sk_buff *skb,
+				    const struct nf_hook_state *state);
+void vpnmasq_esp_release(void *pkt);
+void vpnmasq_esp_drop(void *pkt);
+
+/* net.c */
+void vpnmasq_serial_kick(struct vpnmasq_net *vn,
+			 const struct vpnmasq_config *cfg);
 int vpnmasq_net_init(void);
 void vpnmasq_net_exit(void);
 int vpnmasq_netlink_init(void);

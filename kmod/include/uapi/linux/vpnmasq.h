@@ -26,6 +26,14 @@
  *	(enum vpnmasq_ike_attr). Dumps that raced with removals are flagged
  *	NLM_F_DUMP_INTR and should be retried.
  *
+ * VPNMASQ_CMD_GET_ESP (dump)
+ *	One message per ESP association, each with a VPNMASQ_A_ESP nest
+ *	(enum vpnmasq_esp_attr).
+ *
+ * VPNMASQ_CMD_GET_PENDING (dump)
+ *	One message per remote whose ESP serialization slot is taken, each
+ *	with a VPNMASQ_A_PENDING nest (enum vpnmasq_pending_attr).
+ *
  * Attribute types
  * ---------------
  * Booleans are u8 (0 or 1). Timeouts are u32 seconds, the serialization
@@ -47,6 +55,8 @@ enum vpnmasq_cmd {
 	VPNMASQ_CMD_SET_CONFIG,
 	VPNMASQ_CMD_GET_STATS,
 	VPNMASQ_CMD_GET_IKE,
+	VPNMASQ_CMD_GET_ESP,
+	VPNMASQ_CMD_GET_PENDING,
 
 	__VPNMASQ_CMD_MAX
 };
@@ -73,6 +83,10 @@ enum vpnmasq_attr {
 	VPNMASQ_A_N_HOSTS,		/* u32: LAN hosts holding a zone */
 	VPNMASQ_A_N_IKE,		/* u32: ISAKMP associations */
 	VPNMASQ_A_IKE,			/* nest: enum vpnmasq_ike_attr */
+	VPNMASQ_A_N_ESP,		/* u32: ESP associations */
+	VPNMASQ_A_N_HELD,		/* u32: packets held for a slot */
+	VPNMASQ_A_ESP,			/* nest: enum vpnmasq_esp_attr */
+	VPNMASQ_A_PENDING,		/* nest: enum vpnmasq_pending_attr */
 
 	__VPNMASQ_A_MAX
 };
@@ -152,5 +166,43 @@ enum vpnmasq_ike_attr {
 };
 
 #define VPNMASQ_IKE_A_MAX (__VPNMASQ_IKE_A_MAX - 1)
+
+enum vpnmasq_esp_dir {
+	VPNMASQ_ESP_DIR_IN,		/* remote -> LAN host */
+	VPNMASQ_ESP_DIR_OUT,		/* LAN host -> remote */
+};
+
+/* One ESP association: (remote, SPI, direction) -> LAN host. */
+enum vpnmasq_esp_attr {
+	VPNMASQ_ESP_A_UNSPEC,
+	VPNMASQ_ESP_A_PAD,
+	VPNMASQ_ESP_A_REMOTE,		/* be32 */
+	VPNMASQ_ESP_A_LAN,		/* be32 */
+	VPNMASQ_ESP_A_SPI,		/* be32 */
+	VPNMASQ_ESP_A_DIR,		/* u8: enum vpnmasq_esp_dir */
+	VPNMASQ_ESP_A_ZONE,		/* u16 */
+	VPNMASQ_ESP_A_IDLE_MS,		/* u32 */
+	VPNMASQ_ESP_A_PACKETS,		/* u64 */
+	VPNMASQ_ESP_A_BYTES,		/* u64 */
+
+	__VPNMASQ_ESP_A_MAX
+};
+
+#define VPNMASQ_ESP_A_MAX (__VPNMASQ_ESP_A_MAX - 1)
+
+/* A remote whose next unknown inbound SPI belongs to a waiting host. */
+enum vpnmasq_pending_attr {
+	VPNMASQ_PENDING_A_UNSPEC,
+	VPNMASQ_PENDING_A_REMOTE,	/* be32 */
+	VPNMASQ_PENDING_A_LAN,		/* be32: the host with the slot */
+	VPNMASQ_PENDING_A_SPI,		/* be32: its new outbound SPI */
+	VPNMASQ_PENDING_A_AGE_MS,	/* u32: since the slot was taken */
+	VPNMASQ_PENDING_A_HELD,		/* u32: other hosts' packets held */
+	VPNMASQ_PENDING_A_WAITING,	/* u32: hosts waiting for the slot */
+
+	__VPNMASQ_PENDING_A_MAX
+};
+
+#define VPNMASQ_PENDING_A_MAX (__VPNMASQ_PENDING_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_VPNMASQ_H */

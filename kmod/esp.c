@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Raw ESP (IP protocol 50, no NAT-T): conntrack tracks it by addresses
+ * only, so a second LAN host's ESP to the same remote would clash. Each
+ * host's ESP lives in its own reply-direction zone; inbound ESP finds the
+ * zone by SPI, and SPIs are learnt by serializing new SAs per remote.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ip.h>
+#include <linux/netdevice.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/xfrm.h>
+
+#include "vpnmasq.h"
+
+/* The gateway's own SAs (xfrm states here) are never claimed. */
+static bool vpnmasq_esp_local_sa(struct net *net, const struct sk_buff *skb,
+				 __be32 spi)
+{
+#if IS_ENABLED(CONFIG_XFRM)
+	struct xfrm_state *x;
+
+	x = xfrm_state_lookup(net, skb->mark,
+			      (const xfrm_address_t *)&ip_hdr(skb)->daddr,
+			      spi, IPPROTO_ESP, AF_INET);
+	if (x) {
+		xfrm_state_put(x);
+		return true;
+	}
+#endif
+	return false;
+}
+
+unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
+				    const struct vpnmasq_config *cfg,
+				    struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct ip_esp_hdr _esph;
+	const struct ip_esp_hdr *esph;
+	struct vm_decision d;
+	struct vm_pkt pkt;
+
+	if (ip_is_fragment(iph))
+		return NF_ACCEPT;
+	esph = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_esph), &_esph);
+	/* SPI 0 is reserved (RFC 4303 2.1): nothing to associate. */
+	if (!esph || !esph->spi) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_MALFORMED);
+		return NF_ACCEPT;
+	}
+	pkt.saddr = iph->saddr;
+	pkt.daddr = iph->daddr;
+	pkt.now = jiffies;
+	if (vm_esp_known(&vn->tables, &pkt, esph->spi, skb->len, &d))
+		return vpnmasq_verdict(vn, skb, &d);
+
+	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
+						iph->daddr) == RTN_LOCAL;
+	if (pkt.to_local) {
+		if (vpnmasq_esp_local_sa(state->net, skb, esph->spi)) {
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_LOCAL);
+			return NF_ACCEPT;
+		}
+		vm_esp_inbound_new(&vn->tables, cfg, &pkt, esph->spi, &d);
+		return vpnmasq_verdict(vn, skb, &d);
+	}
+
+	/* Held packets keep their device until sent on or dropped. */
+	dev_hold(skb->dev);
+	vm_esp_outbound_new(&vn->tables, cfg, &pkt, esph->spi, skb, &d);
+	if (d.verdict == VM_HOLD) {
+		vpnmasq_serial_kick(vn, cfg);
+		return NF_STOLEN;
+	}
+	dev_put(skb->dev);
+	if (d.verdict == VM_ZONE)
+		vpnmasq_serial_kick(vn, cfg);
+	return vpnmasq_verdict(vn, skb, &d);
+}
+
+/* A held packet's turn: it enters the stack again, as if just received. */
+void vpnmasq_esp_release(void *pkt)
+{
+	struct sk_buff *skb = pkt;
+	struct net_device *dev = skb->dev;
+
+	netif_rx(skb);
+	dev_put(dev);
+}
+
+void vpnmasq_esp_drop(void *pkt)
+{
+	struct sk_buff *skb = pkt;
+	struct net_device *dev = skb->dev;
+
+	kfree_skb(skb);
+	dev_put(dev);
+}
