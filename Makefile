@@ -49,12 +49,26 @@ tool:
 
 install: install-module install-tool
 
-install-module: module
-	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+# File targets, so that installing what is already built runs neither
+# kbuild nor cmake (slow in the test VM).
+KSRC := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild kmod/include/uapi/linux/*.h)
+USRC := $(wildcard userspace/CMakeLists.txt userspace/src/*) kmod/version.h \
+	kmod/include/uapi/linux/vpnmasq.h
 
-install-tool: tool
-	install -D -m 0755 $(UBUILD)/vpnmasq-ctl $(DESTDIR)$(PREFIX)/sbin/vpnmasq-ctl
+$(KOBJ)/vpnmasq.ko: $(KSRC)
+	$(MAKE) --no-print-directory module
+
+$(UBUILD)/vpnmasq-ctl: $(USRC)
+	$(MAKE) --no-print-directory tool
+
+MODDIR := $(DESTDIR)/lib/modules/$(KVER)/updates
+
+install-module: $(KOBJ)/vpnmasq.ko
+	install -D -m 0644 $< $(MODDIR)/vpnmasq.ko
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+install-tool: $(UBUILD)/vpnmasq-ctl
+	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/vpnmasq-ctl
 
 deps:
 	scripts/deps.sh
