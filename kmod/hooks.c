@@ -62,13 +62,13 @@ static struct nf_conntrack_helper vpnmasq_helper __read_mostly = {
 	.expect_policy = &vpnmasq_expect_policy,
 };
 
-static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, gfp_t gfp)
+static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, u8 dir, gfp_t gfp)
 {
 	struct nf_conntrack_zone zone;
 	struct nf_conn_help *help;
 	struct nf_conn *tmpl;
 
-	nf_ct_zone_init(&zone, zone_id, NF_CT_ZONE_DIR_REPL, 0);
+	nf_ct_zone_init(&zone, zone_id, dir, 0);
 	tmpl = nf_ct_tmpl_alloc(&init_net, &zone, gfp);
 	if (!tmpl)
 		return NULL;
@@ -82,8 +82,10 @@ static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, gfp_t gfp)
 	return tmpl;
 }
 
-int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone)
+int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,
+			bool both_dirs)
 {
+	u8 dir = both_dirs ? NF_CT_DEFAULT_ZONE_DIR : NF_CT_ZONE_DIR_REPL;
 	struct nf_conntrack_zone z;
 	struct nf_conn *tmpl;
 
@@ -94,10 +96,10 @@ int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone)
 	tmpl = this_cpu_read(vpnmasq_tmpl);
 	if (likely(refcount_read(&tmpl->ct_general.use) == 1)) {
 		refcount_inc(&tmpl->ct_general.use);
-		nf_ct_zone_init(&z, zone, NF_CT_ZONE_DIR_REPL, 0);
+		nf_ct_zone_init(&z, zone, dir, 0);
 		nf_ct_zone_add(tmpl, &z);
 	} else {
-		tmpl = vpnmasq_tmpl_alloc(zone, GFP_ATOMIC);
+		tmpl = vpnmasq_tmpl_alloc(zone, dir, GFP_ATOMIC);
 		if (!tmpl) {
 			vpnmasq_stat_inc(vn, VPNMASQ_STAT_NOMEM);
 			return -ENOMEM;
@@ -112,8 +114,8 @@ unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 {
 	switch (d->verdict) {
 	case VM_ZONE:
-		return vpnmasq_attach_zone(vn, skb, d->zone) ? NF_DROP :
-							       NF_ACCEPT;
+		return vpnmasq_attach_zone(vn, skb, d->zone, d->inbound) ?
+		       NF_DROP : NF_ACCEPT;
 	case VM_DROP:
 		return NF_DROP;
 	default:
@@ -230,7 +232,7 @@ int __init vpnmasq_ct_init(void)
 	int cpu, err;
 
 	for_each_possible_cpu(cpu) {
-		struct nf_conn *tmpl = vpnmasq_tmpl_alloc(0, GFP_KERNEL);
+		struct nf_conn *tmpl = vpnmasq_tmpl_alloc(0, NF_CT_ZONE_DIR_REPL, GFP_KERNEL);
 
 		if (!tmpl) {
 			err = -ENOMEM;

@@ -475,6 +475,7 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_ike *e;
 
 	d->verdict = VM_PASS;
+	d->inbound = true;
 	rcu_read_lock();
 	/* A reply or a remote's message on a known IKE SA? */
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
@@ -495,6 +496,7 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	}
 
 	/* Forwarded from a LAN host: known cookie to this remote? */
+	d->inbound = false;
 	key.remote = pkt->daddr;
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
 	if (e) {
@@ -565,6 +567,7 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 	struct vm_esp *e;
 	bool known = true;
 
+	d->inbound = true;
 	rcu_read_lock();
 	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
 	if (e) {
@@ -576,6 +579,7 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 		d->zone = f->host->zone;
 		goto out;
 	}
+	d->inbound = false;
 	key.remote = pkt->daddr;
 	key.dir = VM_ESP_OUT;
 	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
@@ -733,6 +737,7 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_esp *e;
 
 	d->verdict = VM_DROP;
+	d->inbound = true;
 	spin_lock_bh(&t->lock);
 	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
 	if (e) {
@@ -783,6 +788,7 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_esp *e;
 
 	d->verdict = VM_DROP;
+	d->inbound = false;
 	spin_lock_bh(&t->lock);
 	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
 	if (e) {

@@ -180,6 +180,11 @@ enum vm_verdict {
 struct vm_decision {
 	enum vm_verdict verdict;
 	u16 zone;
+	/*
+	 * From the remote: the zone must hold in both directions, or the
+	 * packet could match an entry the remote opened in the default zone.
+	 */
+	bool inbound;
 };
 
 /* Packet-path context: what the caller knows about the packet. */

@@ -58,7 +58,8 @@ void vpnmasq_ct_disable(void);
 void vpnmasq_ct_exit(void);
 int vpnmasq_hooks_register(struct net *net);
 void vpnmasq_hooks_unregister(struct net *net);
-int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone);
+int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,
+			bool both_dirs);
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d);
 
