@@ -1,0 +1,86 @@
+#!/bin/bash
+# `make check`: every test and quality gate of vpnmasq, on both target
+# kernels. Installs its own dependencies. Each item prints PASS/FAIL; the
+# last line is "N passed, N failed" and the exit code is 0 only if none
+# failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logs=$top/build/check
+mkdir -p "$logs"
+
+passed=0
+failed=0
+pass() { echo "PASS: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+# step NAME LOG CMD...: one gate, its output kept in LOG, shown on failure
+step() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		pass "$name"
+	else
+		fail "$name (see $log)"
+		tail -n 30 "$log" | sed 's/^/    /'
+	fi
+}
+# count_ctest DIR NAME: every GoogleTest case counts once
+count_ctest() {
+	local dir=$1 name=$2 log=$logs/$2.log
+	ctest --test-dir "$dir" --output-on-failure --timeout 300 >"$log" 2>&1
+	local line p f
+	line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log")
+	if [ -z "$line" ]; then
+		fail "$name: ctest ran no test (see $log)"
+		return
+	fi
+	f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+	p=$(( $(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line") - f ))
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "$name: $p passed, $f failed"
+	grep -E '^\s+[0-9]+ - .*\(Failed\)' "$log" | sed 's/^ */FAIL: /'
+}
+
+step "dependencies installed" "$logs/deps.log" scripts/deps.sh || true
+mapfile -t kernels < <(scripts/kernels.sh)
+[ ${#kernels[@]} -eq 2 ] && pass "both target kernels installed: ${kernels[*]}" ||
+	fail "expected the 6.1 and 6.12 kernels, found: ${kernels[*]:-none}"
+
+# userspace: tool, its unit tests, the module core compiled in userspace
+step "vpnmasq-ctl builds (-Werror)" "$logs/tool.log" make tool
+count_ctest build/userspace "vpnmasq-ctl unit tests"
+step "module core builds in userspace" "$logs/core.log" \
+	sh -c 'cmake -S tests/core -B build/core >/dev/null && cmake --build build/core -j2'
+count_ctest build/core "module core unit tests"
+
+# kernel side: build without warnings, sparse, checkpatch
+for k in "${kernels[@]}"; do
+	step "module builds for $k without warnings" "$logs/build-$k.log" \
+		make module KVER="$k" WERROR=1
+	step "sparse (C=2) clean for $k" "$logs/sparse-$k.log" \
+		sh -c "make sparse KVER='$k' 2>&1 | tee /dev/stderr | { ! grep -E 'warning:|error:'; }"
+done
+step "checkpatch clean on kmod/" "$logs/checkpatch.log" scripts/checkpatch.sh
+
+# in the VM: every tests/vm/t_*.sh, once per kernel
+for k in "${kernels[@]}"; do
+	log=$logs/vm-$k.log
+	echo "--- VM tests on $k"
+	scripts/vm/run-guest -k "$k" -- tests/vm/run-all.sh 2>&1 | tee "$log" |
+		grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:'
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -eq 0 ] && [ "$p" -gt 0 ]; then
+		pass "VM run on $k: $p checks passed, kernel log clean"
+	else
+		fail "VM run on $k exited $rc with $p passed, $f failed (see $log)"
+	fi
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
