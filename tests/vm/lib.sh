@@ -1,83 +1,164 @@
-# Guest-side test helpers, in the style of the kernel's netfilter selftests.
-# Source it; every check prints one "PASS: ..." or "FAIL: ..." line.
 # shellcheck shell=bash
+# Helpers for the guest tests tests/vm/t_*.sh, in the manner of the
+# kernel's selftests/net/netfilter scripts. Source it from the repo root:
+#
+#   ns_create NAME...           netns with lo up, deleted (and its
+#                               processes killed) by ns_cleanup at EXIT
+#   veth NS1 IF1 NS2 IF2        a veth pair between two netns, both up
+#   pass MSG / fail MSG         print "PASS: MSG" / "FAIL: MSG" and count
+#   check MSG CMD...            PASS if CMD exits 0, else FAIL + its output
+#   check_not MSG CMD...        PASS if CMD exits non-zero
+#   check_eq MSG EXPECTED ACTUAL
+#   check_match MSG ERE TEXT    PASS if a line of TEXT matches ERE
+#   kmsg_mark / kmsg_scan MSG   FAIL if the kernel complained since the mark
+#   summary                     "RESULT: N passed, N failed"; non-zero if any
+#                               failed: make it the script's last command
+#
+# Checks return 0 on PASS and 1 on FAIL. Call them from the script's own
+# shell, not in a pipeline or $(...): counts made in a subshell are lost.
+# A test that sets its own EXIT trap must call ns_cleanup from it.
 
 VM_PASSED=0
 VM_FAILED=0
 VM_NETNS=()
+VM_KMSG_MARK=
 
-pass() { echo "PASS: $*"; VM_PASSED=$((VM_PASSED + 1)); }
-fail() { echo "FAIL: $*"; VM_FAILED=$((VM_FAILED + 1)); }
-
-# check MSG CMD...: PASS if CMD exits 0; on FAIL its output is shown
-check() {
-	local msg=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$msg"
-	else
-		fail "$msg (exit $?)"
-		[ -n "$out" ] && sed 's/^/    /' <<<"$out" | tail -n 20
-	fi
+pass() {
+	echo "PASS: $*"
+	VM_PASSED=$((VM_PASSED + 1))
 }
 
-# check_not MSG CMD...: PASS if CMD fails
-check_not() {
-	local msg=$1
+fail() {
+	echo "FAIL: $*"
+	VM_FAILED=$((VM_FAILED + 1))
+}
+
+# vm_indent TEXT: TEXT indented by 4, its last 40 lines at most
+vm_indent() {
+	local lines
+	[ -n "$1" ] || return 0
+	lines=$(wc -l <<<"$1")
+	[ "$lines" -le 40 ] || echo "    [... $((lines - 40)) lines cut]"
+	tail -n 40 <<<"$1" | sed 's/^/    /'
+}
+
+check() {
+	local msg=$1 out rc
 	shift
-	if "$@" >/dev/null 2>&1; then fail "$msg (unexpectedly succeeded)"; else pass "$msg"; fi
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass "$msg"
+		return 0
+	fi
+	fail "$msg"
+	echo "    exit $rc: $*"
+	vm_indent "$out"
+	return 1
+}
+
+check_not() {
+	local msg=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		pass "$msg"
+		return 0
+	fi
+	fail "$msg"
+	echo "    unexpectedly succeeded: $*"
+	vm_indent "$out"
+	return 1
 }
 
 check_eq() {
 	if [ "$2" = "$3" ]; then
 		pass "$1"
-	else
-		fail "$1 (expected '$2', got '$3')"
+		return 0
 	fi
+	fail "$1"
+	echo "    expected: '$2'"
+	echo "    actual:   '$3'"
+	return 1
 }
 
-# check_match MSG EXTENDED-REGEX TEXT
 check_match() {
-	if grep -qE -- "$2" <<<"$3"; then
+	if grep -qE -e "$2" <<<"$3"; then
 		pass "$1"
-	else
-		fail "$1 (no match for /$2/ in:)"
-		sed 's/^/    /' <<<"$3" | tail -n 20
+		return 0
 	fi
+	fail "$1"
+	echo "    no line matches /$2/ in:"
+	vm_indent "${3:-(nothing)}"
+	return 1
 }
 
 ns_create() {
 	local ns
 	for ns in "$@"; do
-		ip netns add "$ns" && ip -n "$ns" link set lo up
+		if ! ip netns add "$ns"; then
+			fail "ns_create $ns"
+			return 1
+		fi
 		VM_NETNS+=("$ns")
+		ip -n "$ns" link set lo up || { fail "ns_create $ns: lo up"; return 1; }
 	done
+}
+
+# vm_ns_kill NS: end every process in NS (TERM, then KILL)
+vm_ns_kill() {
+	local pids
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086 # one pid a word
+	kill $pids 2>/dev/null
+	sleep 0.2
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
 }
 
 ns_cleanup() {
 	local ns
 	for ns in "${VM_NETNS[@]}"; do
+		vm_ns_kill "$ns"
 		ip netns del "$ns" 2>/dev/null
 	done
 	VM_NETNS=()
 }
 trap ns_cleanup EXIT
 
-KMSG_MARK=0
-kmsg_mark() { KMSG_MARK=$(dmesg | wc -l); }
+veth() {
+	if ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up; then
+		return 0
+	fi
+	fail "veth $1:$2 <-> $3:$4"
+	return 1
+}
 
-# kmsg_scan MSG: FAIL if the kernel complained since kmsg_mark
+# The mark is a line in the kernel log itself, so it survives anything but
+# the ring buffer wrapping (then the whole log is scanned).
+kmsg_mark() {
+	VM_KMSG_MARK="vm-test: kmsg mark $$.$RANDOM.$SECONDS"
+	echo "<6>$VM_KMSG_MARK" >/dev/kmsg
+}
+
 kmsg_scan() {
 	local bad
-	bad=$(dmesg | tail -n +$((KMSG_MARK + 1)) |
-		grep -E 'WARNING:|BUG:|Oops|leak|refcount_t|general protection|underflow|use-after-free|RCU stall|lockup|Call Trace|UBSAN' |
-		head -n 20)
+	bad=$(dmesg | awk -v mark="$VM_KMSG_MARK" '
+		mark != "" && index($0, mark) { since = ""; next }
+		{ since = since $0 "\n" }
+		END { printf "%s", since }' |
+		grep -E 'WARNING|(^|[^A-Z])BUG|Oops|leak|refcount_t|general protection|underflow|use-after-free|RCU stall|rcu.*detected.*stall|lockup|LOCKUP|Call Trace')
 	if [ -z "$bad" ]; then
 		pass "$1"
-	else
-		fail "$1"
-		sed 's/^/    /' <<<"$bad"
+		return 0
 	fi
+	fail "$1"
+	vm_indent "$bad"
+	return 1
 }
 
 summary() {
