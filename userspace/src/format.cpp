@@ -1,167 +1,219 @@
 #include "format.hpp"
 
-#include <arpa/inet.h>
-#include <endian.h>
-
 #include <algorithm>
-#include <cstdio>
+
+#include "stats.hpp"
 
 namespace vpnmasq {
 
-std::string ipv4(uint32_t be)
+namespace {
+
+// A field of a dumped row; null if missing (operator[] on a const object
+// must not be used with a missing key).
+const Json &field(const Json &row, const char *name)
 {
-	char buf[INET_ADDRSTRLEN] = {};
-	in_addr a{be};
-	inet_ntop(AF_INET, &a, buf, sizeof(buf));
-	return buf;
+	static const Json null;
+	auto it = row.find(name);
+	return it == row.end() ? null : *it;
 }
 
-std::string hex_be64(uint64_t raw)
+std::string num(const Json &j)
 {
-	char buf[17];
-	std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(be64toh(raw)));
-	return buf;
+	return j.is_number_integer() ? j.dump() : std::string("-");
 }
 
-std::string hex_be32(uint32_t raw)
+std::string str(const Json &j, const char *if_null = "-")
 {
-	char buf[9];
-	std::snprintf(buf, sizeof(buf), "%08x", ntohl(raw));
-	return buf;
+	return j.is_string() ? j.get<std::string>() : std::string(if_null);
 }
 
-std::string Table::render(bool headers) const
+// Milliseconds as seconds with one decimal: 2500 -> "2.5s".
+std::string ms_as_seconds(const Json &j)
+{
+	if (!j.is_number_integer() || j.get<int64_t>() < 0)
+		return "-";
+	auto ms = j.get<uint64_t>();
+	return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + "s";
+}
+
+} // namespace
+
+std::string to_json_text(const Json &j, bool pretty)
+{
+	return j.dump(pretty ? 2 : -1) + "\n";
+}
+
+std::string Table::render(const std::string &indent) const
 {
 	std::vector<size_t> width(header_.size());
-	for (size_t i = 0; i < header_.size(); i++)
-		width[i] = header_[i].size();
+	auto widen = [&](const std::vector<std::string> &row) {
+		if (width.size() < row.size())
+			width.resize(row.size());
+		for (size_t i = 0; i < row.size(); i++)
+			width[i] = std::max(width[i], row[i].size());
+	};
+	widen(header_);
 	for (const auto &r : rows_)
-		for (size_t i = 0; i < r.size() && i < width.size(); i++)
-			width[i] = std::max(width[i], r[i].size());
-	auto line = [&](const std::vector<std::string> &r) {
-		std::string s;
-		for (size_t i = 0; i < r.size(); i++) {
-			s += r[i];
-			if (i + 1 < r.size())
-				s += std::string(width[i] - r[i].size() + 2, ' ');
+		widen(r);
+	auto line = [&](const std::vector<std::string> &row) {
+		std::string s = indent;
+		for (size_t i = 0; i < row.size(); i++) {
+			s += row[i];
+			if (i + 1 < row.size())
+				s += std::string(width[i] - row[i].size() + 2, ' ');
 		}
 		return s + "\n";
 	};
-	std::string out = headers ? line(header_) : "";
+	std::string out = header_.empty() ? "" : line(header_);
 	for (const auto &r : rows_)
 		out += line(r);
 	return out;
 }
 
-namespace {
-
-nlattr *nest_attrs(Attrs tb, int nest, int max, nlattr **out)
+std::string value_text(const Key &, uint64_t value)
 {
-	if (!tb[nest])
-		return nullptr;
-	nla_parse_nested(out, max, tb[nest], nullptr);
-	return tb[nest];
+	return std::to_string(value);
 }
 
-uint64_t u(nlattr *a, int bits)
+std::string value_human(const Key &key, uint64_t value)
 {
-	if (!a)
-		return 0;
-	switch (bits) {
-	case 8: return nla_get_u8(a);
-	case 16: return nla_get_u16(a);
-	case 32: return nla_get_u32(a);
-	default: return nla_get_u64(a);
+	if (key.boolean && value <= 1)
+		return value ? "on" : "off";
+	std::string s = std::to_string(value);
+	if (!key.unit.empty())
+		s += " " + std::string(key.unit);
+	return s;
+}
+
+Json value_json(const Key &key, uint64_t value)
+{
+	if (key.boolean && value <= 1)
+		return value != 0;
+	return value;
+}
+
+std::string config_text(const Config &c)
+{
+	Table t;
+	for (const auto &k : keys())
+		if (auto v = c.value(k))
+			t.add({std::string(k.name), value_text(k, *v)});
+	return t.render();
+}
+
+Json config_json(const Config &c)
+{
+	Json j = Json::object();
+	for (const auto &k : keys())
+		if (auto v = c.value(k))
+			j[std::string(k.name)] = value_json(k, *v);
+	return j;
+}
+
+std::string stats_text(const Stats &s)
+{
+	Table t;
+	for (const auto &ctr : s.counters)
+		t.add({stat_name(ctr.id), std::to_string(ctr.value)});
+	return t.render();
+}
+
+Json stats_json(const Stats &s)
+{
+	Json counters = Json::object(), tables = Json::object();
+	for (const auto &ctr : s.counters)
+		counters[stat_name(ctr.id)] = ctr.value;
+	for (const auto &[name, n] : s.tables)
+		tables[name] = n;
+	return Json{{"counters", counters}, {"tables", tables}};
+}
+
+std::string show_text(const Config &c, const Stats &s)
+{
+	const Key *enabled = find_key("enabled");
+	auto on = enabled ? c.value(*enabled) : std::nullopt;
+	std::string state = !on ? "state unknown" : *on ? "enabled" : "disabled";
+	std::string out =
+		"vpnmasq " + c.module_version.value_or("(unknown version)") + ": " + state + "\n";
+
+	out += "tunables:\n";
+	Table tunables;
+	for (const auto &k : keys())
+		if (auto v = c.value(k))
+			tunables.add({std::string(k.name), value_human(k, *v)});
+	out += tunables.render("  ");
+
+	if (!s.tables.empty()) {
+		out += "entries:";
+		for (size_t i = 0; i < s.tables.size(); i++)
+			out += (i ? ", " : " ") + s.tables[i].first + " " +
+			       std::to_string(s.tables[i].second);
+		out += "\n";
 	}
+
+	Table counters;
+	for (const auto &ctr : s.counters)
+		if (ctr.value)
+			counters.add({stat_name(ctr.id), std::to_string(ctr.value)});
+	if (counters.size())
+		out += "counters:\n" + counters.render("  ");
+	else
+		out += "counters: all zero\n";
+	return out;
 }
 
-std::string lan_name(uint32_t be)
+Json show_json(const Config &c, const Stats &s)
 {
-	return be ? ipv4(be) : "gateway";
-}
-
-} // namespace
-
-nlohmann::json ike_json(Attrs tb)
-{
-	nlattr *a[VPNMASQ_IKE_A_MAX + 1] = {};
-	if (!nest_attrs(tb, VPNMASQ_A_IKE, VPNMASQ_IKE_A_MAX, a))
-		return nullptr;
-	return {
-		{"remote", ipv4(u(a[VPNMASQ_IKE_A_REMOTE], 32))},
-		{"lan", lan_name(u(a[VPNMASQ_IKE_A_LAN], 32))},
-		{"icookie", hex_be64(u(a[VPNMASQ_IKE_A_ICOOKIE], 64))},
-		{"rcookie", hex_be64(u(a[VPNMASQ_IKE_A_RCOOKIE], 64))},
-		{"zone", u(a[VPNMASQ_IKE_A_ZONE], 16)},
-		{"idle_ms", u(a[VPNMASQ_IKE_A_IDLE_MS], 32)},
-		{"packets", u(a[VPNMASQ_IKE_A_PACKETS], 64)},
+	auto st = stats_json(s);
+	return Json{
+		{"tool_version", VPNMASQ_CTL_VERSION},
+		{"module_version", c.module_version ? Json(*c.module_version) : Json(nullptr)},
+		{"config", config_json(c)},
+		{"tables", st["tables"]},
+		{"counters", st["counters"]},
 	};
 }
 
-nlohmann::json esp_json(Attrs tb)
+std::string version_text(const std::optional<std::string> &module)
 {
-	nlattr *a[VPNMASQ_ESP_A_MAX + 1] = {};
-	if (!nest_attrs(tb, VPNMASQ_A_ESP, VPNMASQ_ESP_A_MAX, a))
-		return nullptr;
-	return {
-		{"remote", ipv4(u(a[VPNMASQ_ESP_A_REMOTE], 32))},
-		{"lan", ipv4(u(a[VPNMASQ_ESP_A_LAN], 32))},
-		{"spi", hex_be32(u(a[VPNMASQ_ESP_A_SPI], 32))},
-		{"dir", u(a[VPNMASQ_ESP_A_DIR], 8) == VPNMASQ_ESP_DIR_IN ? "in" : "out"},
-		{"zone", u(a[VPNMASQ_ESP_A_ZONE], 16)},
-		{"idle_ms", u(a[VPNMASQ_ESP_A_IDLE_MS], 32)},
-		{"packets", u(a[VPNMASQ_ESP_A_PACKETS], 64)},
-		{"bytes", u(a[VPNMASQ_ESP_A_BYTES], 64)},
-	};
+	std::string out = "vpnmasq-ctl " VPNMASQ_CTL_VERSION "\n";
+	if (module)
+		out += "vpnmasq module " + *module + "\n";
+	return out;
 }
 
-nlohmann::json pending_json(Attrs tb)
+Json version_json(const std::optional<std::string> &module)
 {
-	nlattr *a[VPNMASQ_PENDING_A_MAX + 1] = {};
-	if (!nest_attrs(tb, VPNMASQ_A_PENDING, VPNMASQ_PENDING_A_MAX, a))
-		return nullptr;
-	return {
-		{"remote", ipv4(u(a[VPNMASQ_PENDING_A_REMOTE], 32))},
-		{"lan", ipv4(u(a[VPNMASQ_PENDING_A_LAN], 32))},
-		{"spi", hex_be32(u(a[VPNMASQ_PENDING_A_SPI], 32))},
-		{"age_ms", u(a[VPNMASQ_PENDING_A_AGE_MS], 32)},
-		{"held", u(a[VPNMASQ_PENDING_A_HELD], 32)},
-		{"waiting_hosts", u(a[VPNMASQ_PENDING_A_WAITING], 32)},
-	};
+	return Json{{"tool_version", VPNMASQ_CTL_VERSION},
+		    {"module_version", module ? Json(*module) : Json(nullptr)}};
 }
 
-Table ike_table(const nlohmann::json &entries)
+std::string entries_text(const TableKind &kind, const Json &rows)
 {
-	Table t({"REMOTE", "LAN", "ICOOKIE", "RCOOKIE", "ZONE", "IDLE", "PACKETS"});
-	for (const auto &e : entries)
-		t.add({e["remote"], e["lan"], e["icookie"], e["rcookie"],
-		       std::to_string(e["zone"].get<uint64_t>()),
-		       std::to_string(e["idle_ms"].get<uint64_t>() / 1000) + "s",
-		       std::to_string(e["packets"].get<uint64_t>())});
-	return t;
-}
-
-Table esp_table(const nlohmann::json &entries)
-{
-	Table t({"REMOTE", "LAN", "SPI", "DIR", "ZONE", "IDLE", "PACKETS", "BYTES"});
-	for (const auto &e : entries)
-		t.add({e["remote"], e["lan"], e["spi"], e["dir"],
-		       std::to_string(e["zone"].get<uint64_t>()),
-		       std::to_string(e["idle_ms"].get<uint64_t>() / 1000) + "s",
-		       std::to_string(e["packets"].get<uint64_t>()),
-		       std::to_string(e["bytes"].get<uint64_t>())});
-	return t;
-}
-
-Table pending_table(const nlohmann::json &entries)
-{
-	Table t({"REMOTE", "LAN", "SPI", "AGE", "HELD", "WAITING"});
-	for (const auto &e : entries)
-		t.add({e["remote"], e["lan"], e["spi"],
-		       std::to_string(e["age_ms"].get<uint64_t>()) + "ms",
-		       std::to_string(e["held"].get<uint64_t>()),
-		       std::to_string(e["waiting_hosts"].get<uint64_t>())});
-	return t;
+	std::string name(kind.name);
+	Table t;
+	if (name == "ike") {
+		t = Table({"REMOTE", "LAN", "ICOOKIE", "RCOOKIE", "ZONE", "IDLE", "PACKETS"});
+		for (const auto &e : rows)
+			t.add({str(field(e, "remote")), str(field(e, "lan"), "gateway"),
+			       str(field(e, "icookie")), str(field(e, "rcookie")),
+			       num(field(e, "zone")), ms_as_seconds(field(e, "idle_ms")),
+			       num(field(e, "packets"))});
+	} else if (name == "esp") {
+		t = Table({"REMOTE", "LAN", "SPI", "DIR", "ZONE", "IDLE", "PACKETS", "BYTES"});
+		for (const auto &e : rows)
+			t.add({str(field(e, "remote")), str(field(e, "lan")), str(field(e, "spi")),
+			       str(field(e, "dir")), num(field(e, "zone")),
+			       ms_as_seconds(field(e, "idle_ms")), num(field(e, "packets")),
+			       num(field(e, "bytes"))});
+	} else {
+		t = Table({"REMOTE", "LAN", "SPI", "AGE", "HELD", "WAITING"});
+		for (const auto &e : rows)
+			t.add({str(field(e, "remote")), str(field(e, "lan")), str(field(e, "spi")),
+			       ms_as_seconds(field(e, "age_ms")), num(field(e, "held")),
+			       num(field(e, "waiting"))});
+	}
+	return t.render();
 }
 
 } // namespace vpnmasq

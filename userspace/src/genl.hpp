@@ -1,16 +1,18 @@
-// A small RAII layer over libnl-genl-3 for the "vpnmasq" family.
+// A small RAII layer over libnl-genl-3: one socket talking to one generic
+// netlink family, requests with NLM_F_ACK and extended acks, dumps retried
+// when the kernel flags them NLM_F_DUMP_INTR. Nothing here is specific to
+// vpnmasq (the unit tests use it with the kernel's "nlctrl" family).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
-
-#include <linux/vpnmasq.h>
 
 #include "extack.hpp"
 
@@ -29,42 +31,62 @@ using SockPtr = std::unique_ptr<nl_sock, SockDeleter>;
 using MsgPtr = std::unique_ptr<nl_msg, MsgDeleter>;
 using CbPtr = std::unique_ptr<nl_cb, CbDeleter>;
 
-// Exit codes of vpnmasq-ctl (see vpnmasq-ctl(8)).
-enum ExitCode { kOk = 0, kRuntime = 1, kUsage = 2, kNoModule = 3 };
+// libnl's NLE_* codes as std::error_code, message from nl_geterror().
+const std::error_category &libnl_category();
+std::error_code libnl_error(int nlerr); // nlerr may be negative
 
-// A failure with the exit code it maps to; what() is the one-line reason.
-class Error : public std::runtime_error {
+// The top-level attributes of one message; out-of-range types read as
+// absent, so a newer kernel's attributes are ignored.
+class Attrs {
 public:
-	Error(const std::string &what, int code) : std::runtime_error(what), code_(code) {}
-	int code() const { return code_; }
+	Attrs(nlattr *const *tb, int max) : tb_(tb), max_(max) {}
+	nlattr *operator[](int type) const
+	{
+		return type >= 0 && type <= max_ ? tb_[type] : nullptr;
+	}
+	int max() const { return max_; }
 
 private:
-	int code_;
+	nlattr *const *tb_;
+	int max_;
 };
 
-// Top-level attributes of one reply, indexed by enum vpnmasq_attr.
-using Attrs = nlattr *const *;
-using ReplyFn = std::function<void(Attrs)>;
+using ReplyFn = std::function<void(const Attrs &)>;
 
-// Builds a request for @family (no socket needed: unit-testable).
-MsgPtr new_request(int family, uint8_t cmd, int flags);
-
-// "Error: <kernel's reason> (key: NAME, allowed MIN..MAX)" for @ack.
-std::string describe(const Extack &ack, const nlmsghdr *request);
+// A request header for @family (no socket needed, so it is unit-testable).
+// libnl adds NLM_F_REQUEST when sending.
+MsgPtr new_request(int family, uint8_t cmd, uint8_t version, int flags);
 
 class Genl {
 public:
-	Genl(); // throws Error(kNoModule) if the family is not there
+	// Connects and resolves @family. Throws FamilyNotFound if the kernel
+	// does not know it, NetlinkError on other failures. @maxattr sizes the
+	// attribute table of replies; @namer names request attributes in
+	// error lines.
+	Genl(const std::string &family, int maxattr, AttrNamer namer = {});
+
 	int family() const { return family_; }
-	// Sends @msg and waits for the kernel's acknowledgement.
-	void request(MsgPtr msg, const ReplyFn &on_reply = {});
-	// Dumps a table, retrying when it changed under the dump.
-	void dump(uint8_t cmd, const ReplyFn &on_reply);
+
+	// Sends @msg (built with NLM_F_ACK) and reads replies until the
+	// acknowledgement. Throws KernelError with the extack description.
+	void request(nl_msg *msg, const ReplyFn &on_reply = {});
+
+	// Sends the dump request that @build makes and calls @on_reply for
+	// every entry of a consistent dump, retrying a few times while the
+	// kernel reports NLM_F_DUMP_INTR.
+	void dump(const std::function<MsgPtr()> &build, const ReplyFn &on_reply);
+
+	// One request/reply exchange, shared with libnl's C callbacks
+	// (defined in genl.cpp).
+	struct Exchange;
 
 private:
-	bool exchange(nl_msg *msg, const ReplyFn &on_reply, bool is_dump);
+	void exchange(nl_msg *msg, Exchange &x);
+
 	SockPtr sock_;
 	int family_ = -1;
+	int maxattr_;
+	AttrNamer namer_;
 };
 
 } // namespace vpnmasq

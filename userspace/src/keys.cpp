@@ -1,58 +1,49 @@
 #include "keys.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
+
+#include "errors.hpp"
 
 namespace vpnmasq {
 
 namespace {
 
 constexpr std::array kKeys{
-	Key{"enabled", VPNMASQ_A_CFG_ENABLED, AttrType::U8, "", "claim VPN flows in this namespace", true},
-	Key{"ike_timeout", VPNMASQ_A_CFG_IKE_TIMEOUT, AttrType::U32, "s", "idle ISAKMP association lifetime"},
-	Key{"esp_timeout", VPNMASQ_A_CFG_ESP_TIMEOUT, AttrType::U32, "s", "idle ESP association lifetime"},
-	Key{"serial_wait", VPNMASQ_A_CFG_SERIAL_WAIT, AttrType::U32, "ms", "wait for a new SA's first inbound SPI"},
-	Key{"max_assoc", VPNMASQ_A_CFG_MAX_ASSOC, AttrType::U32, "", "entries per table"},
-	Key{"hold_max", VPNMASQ_A_CFG_HOLD_MAX, AttrType::U32, "", "packets held per remote while serializing"},
-	Key{"zone_base", VPNMASQ_A_CFG_ZONE_BASE, AttrType::U16, "", "first conntrack zone for LAN hosts"},
-	Key{"zone_count", VPNMASQ_A_CFG_ZONE_COUNT, AttrType::U16, "", "conntrack zones for LAN hosts"},
-	Key{"pptp", VPNMASQ_A_CFG_PPTP, AttrType::U8, "", "attach the PPTP helper to forwarded TCP 1723", true},
+	Key{"enabled", VPNMASQ_A_CFG_ENABLED, AttrType::U8, true, "", 1,
+	    "0 stops all claiming of VPN flows in this namespace"},
+	Key{"ike_timeout", VPNMASQ_A_CFG_IKE_TIMEOUT, AttrType::U32, false, "s",
+	    VPNMASQ_IKE_TIMEOUT_DEFAULT, "idle ISAKMP association lifetime"},
+	Key{"esp_timeout", VPNMASQ_A_CFG_ESP_TIMEOUT, AttrType::U32, false, "s",
+	    VPNMASQ_ESP_TIMEOUT_DEFAULT, "idle ESP association lifetime"},
+	Key{"serial_wait", VPNMASQ_A_CFG_SERIAL_WAIT, AttrType::U32, false, "ms",
+	    VPNMASQ_SERIAL_WAIT_DEFAULT, "how long a new SA may wait for its first inbound SPI"},
+	Key{"max_assoc", VPNMASQ_A_CFG_MAX_ASSOC, AttrType::U32, false, "",
+	    VPNMASQ_MAX_ASSOC_DEFAULT, "entries per association table"},
+	Key{"hold_max", VPNMASQ_A_CFG_HOLD_MAX, AttrType::U32, false, "", VPNMASQ_HOLD_MAX_DEFAULT,
+	    "packets held per remote while another host's SA is pending"},
+	Key{"zone_base", VPNMASQ_A_CFG_ZONE_BASE, AttrType::U16, false, "",
+	    VPNMASQ_ZONE_BASE_DEFAULT, "first conntrack zone given to LAN hosts"},
+	Key{"zone_count", VPNMASQ_A_CFG_ZONE_COUNT, AttrType::U16, false, "",
+	    VPNMASQ_ZONE_COUNT_DEFAULT, "conntrack zones available, one per active LAN host"},
+	Key{"pptp", VPNMASQ_A_CFG_PPTP, AttrType::U8, true, "", 1,
+	    "attach the PPTP helper to forwarded TCP 1723"},
 };
 
-// Indexed by enum vpnmasq_stat; a missing name fails the unit test.
-constexpr std::array<std::string_view, __VPNMASQ_STAT_MAX> kStats = [] {
-	std::array<std::string_view, __VPNMASQ_STAT_MAX> s{};
-	s[VPNMASQ_STAT_IKE_MATCHED] = "ike_matched";
-	s[VPNMASQ_STAT_IKE_NEW] = "ike_new";
-	s[VPNMASQ_STAT_IKE_UNKNOWN] = "ike_unknown";
-	s[VPNMASQ_STAT_IKE_AMBIGUOUS] = "ike_ambiguous";
-	s[VPNMASQ_STAT_IKE_COLLISION] = "ike_collision";
-	s[VPNMASQ_STAT_IKE_TABLE_FULL] = "ike_table_full";
-	s[VPNMASQ_STAT_IKE_MALFORMED] = "ike_malformed";
-	s[VPNMASQ_STAT_IKE_EXPIRED] = "ike_expired";
-	s[VPNMASQ_STAT_ESP_ASSOCIATED] = "esp_associated";
-	s[VPNMASQ_STAT_ESP_MATCHED] = "esp_matched";
-	s[VPNMASQ_STAT_ESP_HELD] = "esp_held";
-	s[VPNMASQ_STAT_ESP_RELEASED] = "esp_released";
-	s[VPNMASQ_STAT_ESP_HOLD_DROPPED] = "esp_hold_dropped";
-	s[VPNMASQ_STAT_ESP_WAIT_EXPIRED] = "esp_wait_expired";
-	s[VPNMASQ_STAT_ESP_UNKNOWN_SPI] = "esp_unknown_spi";
-	s[VPNMASQ_STAT_ESP_REFUSED_NO_IKE] = "esp_refused_no_ike";
-	s[VPNMASQ_STAT_ESP_AMBIGUOUS] = "esp_ambiguous";
-	s[VPNMASQ_STAT_ESP_COLLISION] = "esp_collision";
-	s[VPNMASQ_STAT_ESP_LOCAL] = "esp_local";
-	s[VPNMASQ_STAT_ESP_TABLE_FULL] = "esp_table_full";
-	s[VPNMASQ_STAT_ESP_MALFORMED] = "esp_malformed";
-	s[VPNMASQ_STAT_ESP_EXPIRED] = "esp_expired";
-	s[VPNMASQ_STAT_PPTP_ATTACHED] = "pptp_attached";
-	s[VPNMASQ_STAT_PPTP_OPENED] = "pptp_opened";
-	s[VPNMASQ_STAT_PPTP_CLOSED] = "pptp_closed";
-	s[VPNMASQ_STAT_PPTP_REFUSED] = "pptp_refused";
-	s[VPNMASQ_STAT_ZONES_EXHAUSTED] = "zones_exhausted";
-	s[VPNMASQ_STAT_NOMEM] = "nomem";
-	return s;
-}();
+bool iequals(std::string_view a, std::string_view b)
+{
+	return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+		auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+		return lower(x) == lower(y);
+	});
+}
+
+std::string in_quotes(std::string_view s)
+{
+	return "'" + std::string(s) + "'";
+}
 
 } // namespace
 
@@ -63,45 +54,96 @@ std::span<const Key> keys()
 
 const Key *find_key(std::string_view name)
 {
-	for (const auto &k : kKeys)
-		if (k.name == name)
-			return &k;
-	return nullptr;
+	auto it = std::find_if(kKeys.begin(), kKeys.end(),
+			       [&](const Key &k) { return k.name == name; });
+	return it == kKeys.end() ? nullptr : &*it;
 }
 
-std::optional<uint64_t> parse_value(const Key &key, std::string_view text, std::string &why)
+const Key *find_key_by_attr(int attr)
+{
+	auto it = std::find_if(kKeys.begin(), kKeys.end(),
+			       [&](const Key &k) { return k.attr == attr; });
+	return it == kKeys.end() ? nullptr : &*it;
+}
+
+uint64_t type_max(AttrType type)
+{
+	switch (type) {
+	case AttrType::U8:
+		return std::numeric_limits<uint8_t>::max();
+	case AttrType::U16:
+		return std::numeric_limits<uint16_t>::max();
+	case AttrType::U32:
+		break;
+	}
+	return std::numeric_limits<uint32_t>::max();
+}
+
+size_t type_size(AttrType type)
+{
+	switch (type) {
+	case AttrType::U8:
+		return 1;
+	case AttrType::U16:
+		return 2;
+	case AttrType::U32:
+		break;
+	}
+	return 4;
+}
+
+uint64_t parse_value(const Key &key, std::string_view text)
 {
 	if (key.boolean) {
-		for (auto t : {"on", "yes", "true"})
-			if (text == t)
+		for (auto word : {"on", "yes", "true"})
+			if (iequals(text, word))
 				return 1;
-		for (auto f : {"off", "no", "false"})
-			if (text == f)
+		for (auto word : {"off", "no", "false"})
+			if (iequals(text, word))
 				return 0;
 	}
-	uint64_t v = 0;
-	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-	if (text.empty() || ec == std::errc::invalid_argument || end != text.data() + text.size()) {
-		why = std::string(key.name) + ": '" + std::string(text) + "' is not " +
-		      (key.boolean ? "a number or on/off" : "an unsigned number");
-		return std::nullopt;
-	}
-	uint64_t max = key.type == AttrType::U8	   ? std::numeric_limits<uint8_t>::max()
-		       : key.type == AttrType::U16 ? std::numeric_limits<uint16_t>::max()
-						   : std::numeric_limits<uint32_t>::max();
-	if (ec == std::errc::result_out_of_range || v > max) {
-		why = std::string(key.name) + ": " + std::string(text) + " does not fit in " +
-		      std::to_string(max);
-		return std::nullopt;
-	}
-	return v;
+	const std::string expected =
+		key.boolean ? "0, 1, on or off" : "an unsigned decimal integer";
+	if (text.empty())
+		throw UsageError(std::string(key.name) + ": empty value, expected " + expected);
+	if (text.front() == '-')
+		throw UsageError(std::string(key.name) + ": " + in_quotes(text) +
+				 " is negative, expected " + expected);
+	uint64_t value = 0;
+	const char *end = text.data() + text.size();
+	auto [ptr, ec] = std::from_chars(text.data(), end, value, 10);
+	if (ec == std::errc::invalid_argument || ptr != end)
+		throw UsageError(std::string(key.name) + ": " + in_quotes(text) + " is not " +
+				 expected);
+	if (ec == std::errc::result_out_of_range || value > type_max(key.type))
+		throw UsageError(std::string(key.name) + ": " + std::string(text) +
+				 " is too large (at most " + std::to_string(type_max(key.type)) +
+				 ")");
+	return value;
 }
 
-std::string_view stat_name(int stat)
+std::vector<Setting> parse_settings(std::span<const std::string> args)
 {
-	if (stat < 0 || stat >= __VPNMASQ_STAT_MAX)
-		return {};
-	return kStats[stat];
+	if (args.empty())
+		throw UsageError("set: expected KEY VALUE [KEY VALUE]...");
+	if (args.size() % 2)
+		throw UsageError("set: " + in_quotes(args.back()) + " has no value");
+	std::vector<Setting> settings;
+	for (size_t i = 0; i < args.size(); i += 2) {
+		const Key *key = find_key(args[i]);
+		if (!key)
+			throw UsageError("set: unknown key " + in_quotes(args[i]) +
+					 " (see: vpnmasq-ctl help)");
+		for (const auto &s : settings)
+			if (s.key == key)
+				throw UsageError("set: " + in_quotes(args[i]) + " given twice");
+		try {
+			settings.push_back({key, parse_value(*key, args[i + 1])});
+		} catch (const UsageError &e) {
+			throw UsageError(std::string("set: ") + e.what());
+		}
+	}
+	return settings;
 }
 
 } // namespace vpnmasq

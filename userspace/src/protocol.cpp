@@ -1,0 +1,304 @@
+#include "protocol.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "errors.hpp"
+
+namespace vpnmasq {
+
+namespace {
+
+// Reads an unsigned attribute of exactly @size bytes in host order;
+// nullopt if absent or of another size (never reads past the payload).
+std::optional<uint64_t> get_uint(const nlattr *a, size_t size)
+{
+	if (!a || static_cast<size_t>(nla_len(a)) != size)
+		return std::nullopt;
+	const void *p = nla_data(a);
+	switch (size) {
+	case 1:
+		return *static_cast<const uint8_t *>(p);
+	case 2: {
+		uint16_t v;
+		std::memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		uint32_t v;
+		std::memcpy(&v, p, 4);
+		return v;
+	}
+	case 8: {
+		uint64_t v;
+		std::memcpy(&v, p, 8);
+		return v;
+	}
+	default:
+		return std::nullopt;
+	}
+}
+
+uint64_t uint_or_zero(const nlattr *a, size_t size)
+{
+	return get_uint(a, size).value_or(0);
+}
+
+// A big-endian IPv4 address as sent (4 bytes), "" if absent.
+std::string ipv4(const nlattr *a)
+{
+	if (!a || nla_len(a) != 4)
+		return {};
+	char buf[INET_ADDRSTRLEN] = {};
+	inet_ntop(AF_INET, nla_data(a), buf, sizeof(buf));
+	return buf;
+}
+
+bool is_zero_addr(const nlattr *a)
+{
+	return a && nla_len(a) == 4 && uint_or_zero(a, 4) == 0;
+}
+
+// Cookies and SPIs as on the wire: the bytes in order, in hex.
+std::string wire_hex(const nlattr *a, size_t size)
+{
+	if (!a || static_cast<size_t>(nla_len(a)) != size)
+		return {};
+	static const char digits[] = "0123456789abcdef";
+	std::string s;
+	const auto *p = static_cast<const uint8_t *>(nla_data(a));
+	for (size_t i = 0; i < size; i++) {
+		s += digits[p[i] >> 4];
+		s += digits[p[i] & 15];
+	}
+	return s;
+}
+
+// Parses the nest @type of @tb into @out (@max + 1 entries); false if absent.
+bool nested(const Attrs &tb, int type, int max, nlattr **out)
+{
+	nlattr *nest = tb[type];
+	return nest && nla_parse_nested(out, max, nest, nullptr) == 0;
+}
+
+std::string key_of_attr(int attr)
+{
+	const Key *k = find_key_by_attr(attr);
+	return k ? std::string(k->name) : std::string();
+}
+
+constexpr std::array kTables{
+	TableKind{"ike", VPNMASQ_CMD_GET_IKE, ike_entry},
+	TableKind{"esp", VPNMASQ_CMD_GET_ESP, esp_entry},
+	TableKind{"pending", VPNMASQ_CMD_GET_PENDING, pending_entry},
+};
+
+} // namespace
+
+std::optional<uint64_t> Config::value(const Key &key) const
+{
+	auto all = keys();
+	for (size_t i = 0; i < all.size() && i < values.size(); i++)
+		if (all[i].attr == key.attr)
+			return values[i];
+	return std::nullopt;
+}
+
+MsgPtr build_get_config(int family)
+{
+	return new_request(family, VPNMASQ_CMD_GET_CONFIG, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+}
+
+MsgPtr build_get_stats(int family)
+{
+	return new_request(family, VPNMASQ_CMD_GET_STATS, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+}
+
+MsgPtr build_dump(int family, uint8_t cmd)
+{
+	return new_request(family, cmd, VPNMASQ_GENL_VERSION, NLM_F_DUMP);
+}
+
+MsgPtr build_set_config(int family, std::span<const Setting> settings)
+{
+	auto msg = new_request(family, VPNMASQ_CMD_SET_CONFIG, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+	for (const auto &s : settings) {
+		int err;
+		switch (s.key->type) {
+		case AttrType::U8:
+			err = nla_put_u8(msg.get(), s.key->attr, static_cast<uint8_t>(s.value));
+			break;
+		case AttrType::U16:
+			err = nla_put_u16(msg.get(), s.key->attr, static_cast<uint16_t>(s.value));
+			break;
+		default:
+			err = nla_put_u32(msg.get(), s.key->attr, static_cast<uint32_t>(s.value));
+			break;
+		}
+		if (err < 0)
+			throw NetlinkError(libnl_error(err), "cannot build the request: " +
+								     std::string(nl_geterror(err)));
+	}
+	return msg;
+}
+
+Config parse_config(const Attrs &tb)
+{
+	Config c;
+	if (const nlattr *v = tb[VPNMASQ_A_VERSION]; v && nla_len(v) > 0) {
+		const auto *s = static_cast<const char *>(nla_data(v));
+		c.module_version.emplace(s, strnlen(s, nla_len(v)));
+	}
+	for (const auto &k : keys())
+		c.values.push_back(get_uint(tb[k.attr], type_size(k.type)));
+	return c;
+}
+
+Stats parse_stats(const Attrs &tb)
+{
+	Stats s;
+	if (const nlattr *nest = tb[VPNMASQ_A_STATS]) {
+		const nlattr *a;
+		int rem;
+		nla_for_each_nested(a, nest, rem) {
+			int id = nla_type(a);
+			auto v = get_uint(a, 8);
+			if (id <= VPNMASQ_STAT_PAD || !v)
+				continue;
+			s.counters.push_back({id, *v});
+		}
+		std::stable_sort(s.counters.begin(), s.counters.end(),
+				 [](const Counter &x, const Counter &y) { return x.id < y.id; });
+	}
+	const std::pair<int, const char *> sizes[] = {
+		{VPNMASQ_A_N_HOSTS, "hosts"},
+		{VPNMASQ_A_N_IKE, "ike"},
+		{VPNMASQ_A_N_ESP, "esp"},
+		{VPNMASQ_A_N_HELD, "held"},
+	};
+	for (auto [attr, name] : sizes)
+		if (auto v = get_uint(tb[attr], 4))
+			s.tables.emplace_back(name, *v);
+	return s;
+}
+
+std::span<const TableKind> table_kinds()
+{
+	return kTables;
+}
+
+const TableKind *find_table(std::string_view name)
+{
+	for (const auto &t : kTables)
+		if (t.name == name)
+			return &t;
+	return nullptr;
+}
+
+Json ike_entry(const Attrs &tb)
+{
+	nlattr *a[VPNMASQ_IKE_A_MAX + 1] = {};
+	if (!nested(tb, VPNMASQ_A_IKE, VPNMASQ_IKE_A_MAX, a))
+		return nullptr;
+	Json j;
+	j["remote"] = ipv4(a[VPNMASQ_IKE_A_REMOTE]);
+	// LAN 0.0.0.0 is the gateway's own association.
+	j["lan"] = is_zero_addr(a[VPNMASQ_IKE_A_LAN]) ? Json(nullptr)
+						      : Json(ipv4(a[VPNMASQ_IKE_A_LAN]));
+	j["icookie"] = wire_hex(a[VPNMASQ_IKE_A_ICOOKIE], 8);
+	j["rcookie"] = wire_hex(a[VPNMASQ_IKE_A_RCOOKIE], 8);
+	j["zone"] = uint_or_zero(a[VPNMASQ_IKE_A_ZONE], 2);
+	j["idle_ms"] = uint_or_zero(a[VPNMASQ_IKE_A_IDLE_MS], 4);
+	j["packets"] = uint_or_zero(a[VPNMASQ_IKE_A_PACKETS], 8);
+	return j;
+}
+
+Json esp_entry(const Attrs &tb)
+{
+	nlattr *a[VPNMASQ_ESP_A_MAX + 1] = {};
+	if (!nested(tb, VPNMASQ_A_ESP, VPNMASQ_ESP_A_MAX, a))
+		return nullptr;
+	Json j;
+	j["remote"] = ipv4(a[VPNMASQ_ESP_A_REMOTE]);
+	j["lan"] = ipv4(a[VPNMASQ_ESP_A_LAN]);
+	j["spi"] = wire_hex(a[VPNMASQ_ESP_A_SPI], 4);
+	j["dir"] = uint_or_zero(a[VPNMASQ_ESP_A_DIR], 1) == VPNMASQ_ESP_DIR_IN ? "in" : "out";
+	j["zone"] = uint_or_zero(a[VPNMASQ_ESP_A_ZONE], 2);
+	j["idle_ms"] = uint_or_zero(a[VPNMASQ_ESP_A_IDLE_MS], 4);
+	j["packets"] = uint_or_zero(a[VPNMASQ_ESP_A_PACKETS], 8);
+	j["bytes"] = uint_or_zero(a[VPNMASQ_ESP_A_BYTES], 8);
+	return j;
+}
+
+Json pending_entry(const Attrs &tb)
+{
+	nlattr *a[VPNMASQ_PENDING_A_MAX + 1] = {};
+	if (!nested(tb, VPNMASQ_A_PENDING, VPNMASQ_PENDING_A_MAX, a))
+		return nullptr;
+	Json j;
+	j["remote"] = ipv4(a[VPNMASQ_PENDING_A_REMOTE]);
+	j["lan"] = ipv4(a[VPNMASQ_PENDING_A_LAN]);
+	j["spi"] = wire_hex(a[VPNMASQ_PENDING_A_SPI], 4);
+	j["age_ms"] = uint_or_zero(a[VPNMASQ_PENDING_A_AGE_MS], 4);
+	j["held"] = uint_or_zero(a[VPNMASQ_PENDING_A_HELD], 4);
+	j["waiting"] = uint_or_zero(a[VPNMASQ_PENDING_A_WAITING], 4);
+	return j;
+}
+
+Genl connect_vpnmasq()
+{
+	return Genl(VPNMASQ_GENL_NAME, VPNMASQ_A_MAX, key_of_attr);
+}
+
+Config get_config(Genl &nl)
+{
+	Config c;
+	bool replied = false;
+	auto msg = build_get_config(nl.family());
+	nl.request(msg.get(), [&](const Attrs &tb) {
+		c = parse_config(tb);
+		replied = true;
+	});
+	if (!replied)
+		throw NetlinkError(std::make_error_code(std::errc::protocol_error),
+				   "the module sent no configuration");
+	return c;
+}
+
+Stats get_stats(Genl &nl)
+{
+	Stats s;
+	bool replied = false;
+	auto msg = build_get_stats(nl.family());
+	nl.request(msg.get(), [&](const Attrs &tb) {
+		s = parse_stats(tb);
+		replied = true;
+	});
+	if (!replied)
+		throw NetlinkError(std::make_error_code(std::errc::protocol_error),
+				   "the module sent no statistics");
+	return s;
+}
+
+void set_config(Genl &nl, std::span<const Setting> settings)
+{
+	auto msg = build_set_config(nl.family(), settings);
+	nl.request(msg.get());
+}
+
+Json dump_table(Genl &nl, const TableKind &kind)
+{
+	Json rows = Json::array();
+	nl.dump([&] { return build_dump(nl.family(), kind.cmd); },
+		[&](const Attrs &tb) {
+			auto row = kind.entry(tb);
+			if (!row.is_null())
+				rows.push_back(std::move(row));
+		});
+	return rows;
+}
+
+} // namespace vpnmasq

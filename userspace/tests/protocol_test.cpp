@@ -1,0 +1,226 @@
+// Requests built as the kernel will see them, and replies built as the
+// kernel sends them, checked without a kernel.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+
+#include <string>
+#include <vector>
+
+#include "keys.hpp"
+#include "protocol.hpp"
+
+using namespace vpnmasq;
+
+namespace {
+
+constexpr int kFamily = 0x1d; // any id: no kernel involved
+
+// The top-level attributes of the generic netlink message @m.
+std::vector<nlattr *> attrs_of(nl_msg *m)
+{
+	std::vector<nlattr *> tb(VPNMASQ_A_MAX + 1);
+	genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(m));
+	EXPECT_EQ(nla_parse(tb.data(), VPNMASQ_A_MAX, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			    nullptr),
+		  0);
+	return tb;
+}
+
+int count_attrs(nl_msg *m)
+{
+	genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(m));
+	int n = 0, rem;
+	nlattr *a;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
+		n++;
+	return n;
+}
+
+// A reply as the kernel builds it, to be filled by the test.
+MsgPtr kernel_reply(uint8_t cmd)
+{
+	MsgPtr m(nlmsg_alloc());
+	genlmsg_put(m.get(), 0, 1, kFamily, 0, 0, cmd, VPNMASQ_GENL_VERSION);
+	return m;
+}
+
+} // namespace
+
+TEST(Protocol, SetConfigIsOneMessageWithEveryPair)
+{
+	std::vector<std::string> args{"enabled", "off",	      "serial_wait",
+				      "1500",	 "zone_base", "60000"};
+	auto settings = parse_settings(args);
+	auto msg = build_set_config(kFamily, settings);
+	const nlmsghdr *nlh = nlmsg_hdr(msg.get());
+	EXPECT_EQ(nlh->nlmsg_type, kFamily);
+	EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_ACK) << "the kernel must acknowledge a set";
+	EXPECT_FALSE(nlh->nlmsg_flags & NLM_F_DUMP);
+	const genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(msg.get()));
+	EXPECT_EQ(g->cmd, VPNMASQ_CMD_SET_CONFIG);
+	EXPECT_EQ(g->version, VPNMASQ_GENL_VERSION);
+
+	auto tb = attrs_of(msg.get());
+	EXPECT_EQ(count_attrs(msg.get()), 3);
+	ASSERT_TRUE(tb[VPNMASQ_A_CFG_ENABLED]);
+	EXPECT_EQ(nla_len(tb[VPNMASQ_A_CFG_ENABLED]), 1);
+	EXPECT_EQ(nla_get_u8(tb[VPNMASQ_A_CFG_ENABLED]), 0);
+	ASSERT_TRUE(tb[VPNMASQ_A_CFG_SERIAL_WAIT]);
+	EXPECT_EQ(nla_len(tb[VPNMASQ_A_CFG_SERIAL_WAIT]), 4);
+	EXPECT_EQ(nla_get_u32(tb[VPNMASQ_A_CFG_SERIAL_WAIT]), 1500u);
+	ASSERT_TRUE(tb[VPNMASQ_A_CFG_ZONE_BASE]);
+	EXPECT_EQ(nla_len(tb[VPNMASQ_A_CFG_ZONE_BASE]), 2);
+	EXPECT_EQ(nla_get_u16(tb[VPNMASQ_A_CFG_ZONE_BASE]), 60000);
+	EXPECT_FALSE(tb[VPNMASQ_A_CFG_IKE_TIMEOUT]);
+	EXPECT_FALSE(tb[VPNMASQ_A_CFG_PPTP]);
+}
+
+TEST(Protocol, EveryKeyIsSentWithItsTypesSize)
+{
+	for (const auto &k : keys()) {
+		Setting s{&k, type_max(k.type)};
+		auto msg = build_set_config(kFamily, {&s, 1});
+		auto tb = attrs_of(msg.get());
+		ASSERT_TRUE(tb[k.attr]) << k.name;
+		EXPECT_EQ(size_t(nla_len(tb[k.attr])), type_size(k.type)) << k.name;
+		EXPECT_EQ(count_attrs(msg.get()), 1);
+	}
+	Setting big{find_key("max_assoc"), 4294967295u};
+	auto msg = build_set_config(kFamily, {&big, 1});
+	EXPECT_EQ(nla_get_u32(attrs_of(msg.get())[VPNMASQ_A_CFG_MAX_ASSOC]), 4294967295u);
+}
+
+TEST(Protocol, GetRequestsCarryNoAttributes)
+{
+	auto cfg = build_get_config(kFamily);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(cfg.get()))->cmd, VPNMASQ_CMD_GET_CONFIG);
+	EXPECT_TRUE(nlmsg_hdr(cfg.get())->nlmsg_flags & NLM_F_ACK);
+	EXPECT_EQ(count_attrs(cfg.get()), 0);
+	auto st = build_get_stats(kFamily);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(st.get()))->cmd, VPNMASQ_CMD_GET_STATS);
+	EXPECT_EQ(count_attrs(st.get()), 0);
+	auto dump = build_dump(kFamily, VPNMASQ_CMD_GET_IKE);
+	EXPECT_EQ(nlmsg_hdr(dump.get())->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(dump.get()))->cmd, VPNMASQ_CMD_GET_IKE);
+}
+
+TEST(Protocol, ConfigReply)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_CONFIG);
+	nla_put_string(m.get(), VPNMASQ_A_VERSION, "0.1.0");
+	nla_put_u8(m.get(), VPNMASQ_A_CFG_ENABLED, 1);
+	nla_put_u32(m.get(), VPNMASQ_A_CFG_IKE_TIMEOUT, 600);
+	nla_put_u16(m.get(), VPNMASQ_A_CFG_ZONE_BASE, 57344);
+	nla_put_u16(m.get(), VPNMASQ_A_CFG_MAX_ASSOC, 7); // wrong size: ignored
+	nla_put_u32(m.get(), VPNMASQ_A_MAX + 5, 9);	  // from a newer module: ignored
+	auto tb = attrs_of(m.get());
+	Config c = parse_config(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(c.module_version, "0.1.0");
+	EXPECT_EQ(c.value(*find_key("enabled")), 1u);
+	EXPECT_EQ(c.value(*find_key("ike_timeout")), 600u);
+	EXPECT_EQ(c.value(*find_key("zone_base")), 57344u);
+	EXPECT_EQ(c.value(*find_key("max_assoc")), std::nullopt);
+	EXPECT_EQ(c.value(*find_key("pptp")), std::nullopt);
+}
+
+TEST(Protocol, StatsReply)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_STATS);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_STATS);
+	nla_put_u64(m.get(), VPNMASQ_STAT_ESP_MATCHED, 5);
+	nla_put_u64(m.get(), VPNMASQ_STAT_PAD, 0);
+	nla_put_u64(m.get(), VPNMASQ_STAT_IKE_MATCHED, 12);
+	nla_put_u64(m.get(), __VPNMASQ_STAT_MAX + 3, 4); // newer counter: kept
+	nla_put_u32(m.get(), VPNMASQ_STAT_NOMEM, 1);	 // wrong size: dropped
+	nla_nest_end(m.get(), nest);
+	nla_put_u32(m.get(), VPNMASQ_A_N_HOSTS, 2);
+	nla_put_u32(m.get(), VPNMASQ_A_N_IKE, 3);
+	auto tb = attrs_of(m.get());
+	Stats s = parse_stats(Attrs(tb.data(), VPNMASQ_A_MAX));
+	ASSERT_EQ(s.counters.size(), 3u);
+	EXPECT_EQ(s.counters[0].id, VPNMASQ_STAT_IKE_MATCHED);
+	EXPECT_EQ(s.counters[0].value, 12u);
+	EXPECT_EQ(s.counters[1].id, VPNMASQ_STAT_ESP_MATCHED);
+	EXPECT_EQ(s.counters[2].id, __VPNMASQ_STAT_MAX + 3);
+	ASSERT_EQ(s.tables.size(), 2u);
+	EXPECT_EQ(s.tables[0], (std::pair<std::string, uint64_t>{"hosts", 2}));
+	EXPECT_EQ(s.tables[1], (std::pair<std::string, uint64_t>{"ike", 3}));
+}
+
+TEST(Protocol, IkeEntry)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_IKE);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_IKE);
+	nla_put_u32(m.get(), VPNMASQ_IKE_A_REMOTE, htonl(0xcb007107));
+	nla_put_u32(m.get(), VPNMASQ_IKE_A_LAN, 0);
+	nla_put_u64(m.get(), VPNMASQ_IKE_A_ICOOKIE, htobe64(0x1122334455667788ull));
+	nla_put_u64(m.get(), VPNMASQ_IKE_A_RCOOKIE, 0);
+	nla_put_u16(m.get(), VPNMASQ_IKE_A_ZONE, 57344);
+	nla_put_u32(m.get(), VPNMASQ_IKE_A_IDLE_MS, 2500);
+	nla_put_u64(m.get(), VPNMASQ_IKE_A_PACKETS, 7);
+	nla_nest_end(m.get(), nest);
+	auto tb = attrs_of(m.get());
+	Json j = ike_entry(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(j["remote"], "203.0.113.7");
+	EXPECT_TRUE(j["lan"].is_null()) << "the gateway's own association";
+	EXPECT_EQ(j["icookie"], "1122334455667788");
+	EXPECT_EQ(j["rcookie"], "0000000000000000");
+	EXPECT_EQ(j["zone"], 57344);
+	EXPECT_EQ(j["idle_ms"], 2500);
+	EXPECT_EQ(j["packets"], 7);
+	// A message without the nest is skipped.
+	std::vector<nlattr *> none(VPNMASQ_A_MAX + 1);
+	EXPECT_TRUE(ike_entry(Attrs(none.data(), VPNMASQ_A_MAX)).is_null());
+	EXPECT_TRUE(esp_entry(Attrs(none.data(), VPNMASQ_A_MAX)).is_null());
+	EXPECT_TRUE(pending_entry(Attrs(none.data(), VPNMASQ_A_MAX)).is_null());
+}
+
+TEST(Protocol, EspAndPendingEntries)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_ESP);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_ESP);
+	nla_put_u32(m.get(), VPNMASQ_ESP_A_REMOTE, htonl(0xcb007107));
+	nla_put_u32(m.get(), VPNMASQ_ESP_A_LAN, htonl(0xc0a8010b));
+	nla_put_u32(m.get(), VPNMASQ_ESP_A_SPI, htonl(0xa1));
+	nla_put_u8(m.get(), VPNMASQ_ESP_A_DIR, VPNMASQ_ESP_DIR_OUT);
+	nla_put_u64(m.get(), VPNMASQ_ESP_A_BYTES, 1500);
+	nla_nest_end(m.get(), nest);
+	auto tb = attrs_of(m.get());
+	Json e = esp_entry(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(e["lan"], "192.168.1.11");
+	EXPECT_EQ(e["spi"], "000000a1");
+	EXPECT_EQ(e["dir"], "out");
+	EXPECT_EQ(e["bytes"], 1500);
+	EXPECT_EQ(e["packets"], 0) << "absent counters read as 0";
+
+	auto p = kernel_reply(VPNMASQ_CMD_GET_PENDING);
+	nest = nla_nest_start(p.get(), VPNMASQ_A_PENDING);
+	nla_put_u32(p.get(), VPNMASQ_PENDING_A_REMOTE, htonl(0xcb007107));
+	nla_put_u32(p.get(), VPNMASQ_PENDING_A_WAITING, 2);
+	nla_nest_end(p.get(), nest);
+	auto ptb = attrs_of(p.get());
+	Json q = pending_entry(Attrs(ptb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(q["remote"], "203.0.113.7");
+	EXPECT_EQ(q["waiting"], 2);
+	EXPECT_EQ(q["lan"], "") << "absent address";
+}
+
+TEST(Protocol, TableKinds)
+{
+	ASSERT_NE(find_table("ike"), nullptr);
+	EXPECT_EQ(find_table("ike")->cmd, VPNMASQ_CMD_GET_IKE);
+	EXPECT_EQ(find_table("esp")->cmd, VPNMASQ_CMD_GET_ESP);
+	EXPECT_EQ(find_table("pending")->cmd, VPNMASQ_CMD_GET_PENDING);
+	EXPECT_EQ(find_table("pptp"), nullptr);
+}
+
+TEST(Protocol, AttrsIgnoresTypesBeyondItsTable)
+{
+	std::vector<nlattr *> tb(3);
+	Attrs a(tb.data(), 2);
+	EXPECT_EQ(a[-1], nullptr);
+	EXPECT_EQ(a[3], nullptr);
+	EXPECT_EQ(a[1000], nullptr);
+}

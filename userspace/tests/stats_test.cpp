@@ -1,0 +1,72 @@
+// Counter names follow the enumerators of enum vpnmasq_stat.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "stats.hpp"
+
+using namespace vpnmasq;
+
+namespace {
+
+std::string lower(std::string s)
+{
+	std::transform(s.begin(), s.end(), s.begin(),
+		       [](unsigned char c) { return std::tolower(c); });
+	return s;
+}
+
+#define STAT(x)                                                                                    \
+	{                                                                                          \
+		VPNMASQ_STAT_##x, #x                                                               \
+	}
+const std::pair<int, const char *> kEnumerators[] = {
+	STAT(IKE_MATCHED),	STAT(IKE_NEW),
+	STAT(IKE_UNKNOWN),	STAT(IKE_AMBIGUOUS),
+	STAT(IKE_COLLISION),	STAT(IKE_TABLE_FULL),
+	STAT(IKE_MALFORMED),	STAT(IKE_EXPIRED),
+	STAT(ESP_ASSOCIATED),	STAT(ESP_MATCHED),
+	STAT(ESP_HELD),		STAT(ESP_RELEASED),
+	STAT(ESP_HOLD_DROPPED), STAT(ESP_WAIT_EXPIRED),
+	STAT(ESP_UNKNOWN_SPI),	STAT(ESP_REFUSED_NO_IKE),
+	STAT(ESP_AMBIGUOUS),	STAT(ESP_COLLISION),
+	STAT(ESP_LOCAL),	STAT(ESP_TABLE_FULL),
+	STAT(ESP_MALFORMED),	STAT(ESP_EXPIRED),
+	STAT(PPTP_ATTACHED),	STAT(PPTP_OPENED),
+	STAT(PPTP_CLOSED),	STAT(PPTP_REFUSED),
+	STAT(ZONES_EXHAUSTED),	STAT(NOMEM),
+};
+#undef STAT
+
+} // namespace
+
+TEST(Stats, EveryCounterHasAName)
+{
+	std::set<std::string_view> seen;
+	for (int id = VPNMASQ_STAT_PAD + 1; id < __VPNMASQ_STAT_MAX; id++) {
+		auto name = known_stat_name(id);
+		EXPECT_FALSE(name.empty()) << "counter " << id;
+		EXPECT_TRUE(seen.insert(name).second) << name;
+	}
+}
+
+TEST(Stats, NameIsTheLowerCaseEnumeratorWithoutPrefix)
+{
+	// A counter added to the header without a line here fails this test.
+	EXPECT_EQ(std::size(kEnumerators), size_t(__VPNMASQ_STAT_MAX - VPNMASQ_STAT_PAD - 1));
+	for (auto [id, enumerator] : kEnumerators)
+		EXPECT_EQ(known_stat_name(id), lower(enumerator)) << enumerator;
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_IKE_MATCHED), "ike_matched");
+}
+
+TEST(Stats, UnknownCountersGetANumberedName)
+{
+	EXPECT_TRUE(known_stat_name(VPNMASQ_STAT_UNSPEC).empty());
+	EXPECT_TRUE(known_stat_name(VPNMASQ_STAT_PAD).empty());
+	EXPECT_TRUE(known_stat_name(__VPNMASQ_STAT_MAX).empty());
+	EXPECT_TRUE(known_stat_name(-1).empty());
+	EXPECT_EQ(stat_name(__VPNMASQ_STAT_MAX), "stat_" + std::to_string(__VPNMASQ_STAT_MAX));
+	EXPECT_EQ(stat_name(1000), "stat_1000");
+}
