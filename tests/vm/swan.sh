@@ -1,0 +1,70 @@
+# One libreswan pluto per network namespace, for the VM tests (source it).
+# Every instance has its own config, secrets, NSS database and run dir.
+# IKEv1 with raw ESP: ikev1-policy=accept, encapsulation=no, no NAT-T.
+SWAN_PSK=vpnmasq-test-psk
+
+# swan_init NS; swan_conn NS ... (one or more); swan_run NS
+swan_init() {
+	local dir=/tmp/swan-$1
+	rm -rf "$dir"
+	mkdir -p "$dir/run" "$dir/nss"
+	certutil -N -d "sql:$dir/nss" --empty-password >/dev/null
+	cat >"$dir/ipsec.conf" <<CONF
+config setup
+	ikev1-policy=accept
+	logfile=$dir/pluto.log
+	logappend=no
+	dumpdir=$dir/run
+CONF
+	: >"$dir/ipsec.secrets"
+}
+
+swan_run() {
+	local ns=$1 dir=/tmp/swan-$1 i
+	ip netns exec "$ns" /usr/libexec/ipsec/pluto --config "$dir/ipsec.conf" \
+		--rundir "$dir/run" --nssdir "$dir/nss" --secretsfile "$dir/ipsec.secrets" \
+		--ipsecdir "$dir" --nofork --stderrlog >"$dir/pluto.stderr" 2>&1 &
+	for i in $(seq 1 50); do
+		[ -S "$dir/run/pluto.ctl" ] && break
+		sleep 0.2
+	done
+	ip netns exec "$ns" ipsec addconn --config "$dir/ipsec.conf" \
+		--ctlsocket "$dir/run/pluto.ctl" --autoall >/dev/null 2>&1
+	ip netns exec "$ns" ipsec whack --ctlsocket "$dir/run/pluto.ctl" --listen >/dev/null 2>&1
+}
+
+# swan_conn NS LEFT LEFTID LEFTSUBNET RIGHT RIGHTID RIGHTSUBNET [NAME]
+swan_conn() {
+	local dir=/tmp/swan-$1
+	cat >>"$dir/ipsec.conf" <<CONF
+conn ${8:-vpn}
+	ikev2=no
+	authby=secret
+	type=tunnel
+	left=$2
+	leftid=$3
+	leftsubnet=$4
+	right=$5
+	rightid=$6
+	rightsubnet=$7
+	encapsulation=no
+	nat-ikev1-method=none
+	ike=aes128-sha2_256;modp2048
+	esp=aes128-sha2_256
+	auto=add
+CONF
+	echo "$3 $6 : PSK \"$SWAN_PSK\"" >>"$dir/ipsec.secrets"
+}
+
+swan_whack() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" ipsec whack --ctlsocket "/tmp/swan-$ns/run/pluto.ctl" "$@"
+}
+
+swan_stop() {
+	local ns
+	for ns in "$@"; do
+		swan_whack "$ns" --shutdown >/dev/null 2>&1
+	done
+}

@@ -1,0 +1,70 @@
+#!/bin/bash
+# Real IKEv1 (libreswan, no NAT-T, raw ESP) from two LAN hosts to one
+# responder through one masquerading gateway: both establish IKE and IPsec
+# SAs from source port 500 and ping through their ESP tunnels. Runs in the
+# guest.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/vm/lib.sh
+. tests/vm/topo.sh
+. tests/vm/swan.sh
+
+kmsg_mark
+modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
+check "modprobe vpnmasq" modprobe vpnmasq
+
+topo_setup 2
+# Inner (tunnelled) addresses; xfrm needs a route even in tunnel mode.
+ip -n rem addr add 10.2.0.1/32 dev lo
+ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
+for i in 1 2; do
+	ip -n "lan$i" addr add "10.1.$i.1/32" dev lo
+	ip -n "lan$i" route add 10.2.0.1/32 via 192.168.1.1 src "10.1.$i.1"
+done
+# The responder knows both hosts only as the gateway's public address and
+# tells them apart by their IDs.
+swan_init rem
+for i in 1 2; do
+	swan_conn rem "$REMOTE" @remote 10.2.0.1/32 "$GW_PUB" "@host$i" "10.1.$i.1/32" "host$i"
+done
+swan_run rem
+for i in 1 2; do
+	swan_init "lan$i"
+	swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" "10.1.$i.1/32" "$REMOTE" @remote 10.2.0.1/32
+	swan_run "lan$i"
+done
+
+for i in 1 2; do
+	swan_whack "lan$i" --name vpn --initiate --asynchronous >/dev/null 2>&1
+done
+ok=
+for t in $(seq 1 60); do
+	s1=$(swan_whack lan1 --trafficstatus 2>/dev/null)
+	s2=$(swan_whack lan2 --trafficstatus 2>/dev/null)
+	if grep -q vpn <<<"$s1" && grep -q vpn <<<"$s2"; then ok=1; break; fi
+	sleep 1
+done
+check_eq "both hosts established IKEv1 + IPsec SAs" 1 "${ok:-0}"
+# What the responder saw: every IKE flow from the public address, port 500.
+ike_ct=$(ip netns exec gw conntrack -L -p udp --dport 500 2>/dev/null)
+check_eq "conntrack: one UDP 500 entry per host" 2 "$(grep -c "dst=$REMOTE" <<<"$ike_ct")"
+check_eq "both masqueraded to source port 500" 2 \
+	"$(grep -cE "src=$REMOTE dst=$GW_PUB sport=500 dport=500" <<<"$ike_ct")"
+check_match "responder has an IPsec SA for each host" 'host1.*host2|host2.*host1' \
+	"$(swan_whack rem --trafficstatus 2>&1 | tr '\n' ' ')"
+for i in 1 2; do
+	check "lan$i pings the remote's subnet through its ESP tunnel" \
+		ip netns exec "lan$i" ping -c 3 -W 3 -I "10.1.$i.1" 10.2.0.1
+done
+check_eq "no conntrack insert_failed" 0 \
+	"$(ip netns exec gw conntrack -S | sed -n 's/.*insert_failed=\([0-9]*\).*/\1/p' | awk '{s+=$1} END {print s+0}')"
+check_eq "ISAKMP: one association per host's IKE SA at least" 1 \
+	"$( [ "$(stat ike_new)" -ge 2 ] && echo 1 || echo 0)"
+check_eq "ESP: both hosts' inbound SPIs associated" 1 \
+	"$( [ "$(stat esp_associated)" -ge 2 ] && echo 1 || echo 0)"
+for t in ike esp; do ip netns exec gw "$CTL" show $t; done
+swan_stop lan1 lan2 rem
+sleep 1
+ip -all netns delete
+kmsg_scan "kernel log clean after libreswan"
+summary
