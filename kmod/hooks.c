@@ -4,7 +4,8 @@
  * each claimed packet a conntrack template carrying its LAN host's
  * reply-direction zone (as xt_CT and nft "ct zone set" do), and a conntrack
  * helper on the entries created that way so that their destruction removes
- * the associations that depended on them.
+ * the associations that depended on them. The same passive helper sits on
+ * the GRE entries of PPTP calls to count their packets.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,15 +34,26 @@ static void vpnmasq_ct_destroy(struct nf_conn *ct)
 	rcu_read_lock();
 	if (READ_ONCE(vpnmasq_ct_live)) {
 		vn = vpnmasq_pernet(nf_ct_net(ct));
-		vm_flow_ct_destroyed(&vn->tables, orig->src.u3.ip,
-				     orig->dst.u3.ip, orig->dst.protonum);
+		if (orig->dst.protonum == IPPROTO_GRE)
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_CLOSED);
+		else
+			vm_flow_ct_destroyed(&vn->tables, orig->src.u3.ip,
+					     orig->dst.u3.ip,
+					     orig->dst.protonum);
 	}
 	rcu_read_unlock();
 }
 
+/* Sees every packet of the entries it sits on; only GRE is counted. */
 static int vpnmasq_ct_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
 {
+	struct vpnmasq_gre_count *gc;
+
+	if (nf_ct_protonum(ct) == IPPROTO_GRE) {
+		gc = nfct_help_data(ct);
+		atomic64_inc(&gc->packets[CTINFO2DIR(ctinfo)]);
+	}
 	return NF_ACCEPT;
 }
 
@@ -59,6 +71,7 @@ static struct nf_conntrack_helper vpnmasq_helper __read_mostly = {
 	.tuple.src.u.udp.port = cpu_to_be16(500),
 	.help = vpnmasq_ct_help,
 	.destroy = vpnmasq_ct_destroy,
+	.data_len = sizeof(struct vpnmasq_gre_count),
 	.expect_policy = &vpnmasq_expect_policy,
 };
 
@@ -109,6 +122,27 @@ int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,
 	return 0;
 }
 
+/* Puts the helper on a new (unconfirmed) entry that has none. */
+bool vpnmasq_ct_track(struct nf_conn *ct)
+{
+	struct nf_conn_help *help;
+
+	BUILD_BUG_ON(sizeof(struct vpnmasq_gre_count) >
+		     sizeof_field(struct nf_conn_help, data));
+	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+	if (!help)
+		return false;
+	rcu_assign_pointer(help->helper, &vpnmasq_helper);
+	return true;
+}
+
+bool vpnmasq_ct_tracked(const struct nf_conn *ct)
+{
+	const struct nf_conn_help *help = nfct_help(ct);
+
+	return help && rcu_access_pointer(help->helper) == &vpnmasq_helper;
+}
+
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d)
 {
@@ -152,9 +186,27 @@ static unsigned int vpnmasq_prerouting(void *priv, struct sk_buff *skb,
 		return vpnmasq_isakmp_prerouting(vn, cfg, skb, state);
 	case IPPROTO_ESP:
 		return vpnmasq_esp_prerouting(vn, cfg, skb, state);
+	case IPPROTO_TCP:
+		return vpnmasq_pptp_prerouting(vn, cfg, skb, state);
 	default:
 		return NF_ACCEPT;
 	}
+}
+
+/* Right after conntrack: PPTP entries just created. */
+static unsigned int vpnmasq_prerouting_tracked(void *priv, struct sk_buff *skb,
+					       const struct nf_hook_state *state)
+{
+	struct vpnmasq_net *vn = priv;
+	const struct vpnmasq_config *cfg;
+	u8 proto = ip_hdr(skb)->protocol;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_GRE)
+		return NF_ACCEPT;
+	cfg = rcu_dereference(vn->config);
+	if (cfg->enabled && cfg->pptp)
+		vpnmasq_pptp_tracked(vn, cfg, skb);
+	return NF_ACCEPT;
 }
 
 /* The gateway's own IKE: recorded so that its replies are never claimed. */
@@ -176,6 +228,12 @@ static const struct nf_hook_ops vpnmasq_hook_ops[] = {
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = VPNMASQ_HOOK_PRIORITY,
+	},
+	{
+		.hook = vpnmasq_prerouting_tracked,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK + 1,
 	},
 	{
 		.hook = vpnmasq_local_out,

@@ -19,6 +19,9 @@ static int __init vpnmasq_init(void)
 	err = vpnmasq_ct_init();
 	if (err)
 		goto err_ct;
+	err = vpnmasq_pptp_init();
+	if (err)
+		goto err_pptp;
 	err = vpnmasq_net_init();
 	if (err)
 		goto err_net;
@@ -32,6 +35,8 @@ static int __init vpnmasq_init(void)
 err_netlink:
 	vpnmasq_net_exit();
 err_net:
+	vpnmasq_pptp_exit();
+err_pptp:
 	vpnmasq_ct_exit();
 err_ct:
 	return err;
@@ -41,6 +46,7 @@ static void __exit vpnmasq_exit(void)
 {
 	vpnmasq_netlink_exit();
 	vpnmasq_net_exit();
+	vpnmasq_pptp_exit();
 	vpnmasq_ct_exit();
 }
 
@@ -52,3 +58,5 @@ MODULE_AUTHOR("vpnmasq developers");
 MODULE_DESCRIPTION("Masquerading of IPsec and PPTP for several LAN hosts");
 MODULE_VERSION(VPNMASQ_VERSION);
 MODULE_ALIAS_GENL_FAMILY(VPNMASQ_GENL_NAME);
+/* The PPTP helpers vpnmasq attaches; see pptp.c. */
+MODULE_SOFTDEP("pre: nf_conntrack_pptp nf_nat_pptp");

@@ -64,6 +64,7 @@ static void vpnmasq_gc_work(struct work_struct *work)
 	rcu_read_unlock();
 	vn->tables.zone_hold = vpnmasq_zone_hold(vn->net);
 	vm_tables_gc(&vn->tables, &cfg, jiffies);
+	vpnmasq_pptp_gc(vn);
 	schedule_delayed_work(&vn->gc_work, round_jiffies_relative(HZ));
 }
 
@@ -116,6 +117,7 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	vn->tables.pkt_release = vpnmasq_esp_release;
 	vn->tables.pkt_drop = vpnmasq_esp_drop;
 	INIT_DELAYED_WORK(&vn->serial_work, vpnmasq_serial_work);
+	vpnmasq_pptp_net_init(vn);
 	err = vpnmasq_hooks_register(net);
 	if (err)
 		goto err_hooks;
@@ -142,6 +144,7 @@ static void __net_exit vpnmasq_pernet_exit(struct net *net)
 	/* Waits for packets in our hooks to finish. */
 	vpnmasq_hooks_unregister(net);
 	cancel_delayed_work_sync(&vn->serial_work);
+	vpnmasq_pptp_net_exit(vn);
 	vm_tables_exit(&vn->tables);
 	/* Netlink handlers of a dying netns have finished: no readers left. */
 	kfree(rcu_dereference_protected(vn->config, true));

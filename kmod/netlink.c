@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mm.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -381,6 +382,82 @@ static int vpnmasq_get_pending_dumpit(struct sk_buff *skb,
 	return i ? skb->len : 0;
 }
 
+static int vpnmasq_put_pptp(struct sk_buff *skb,
+			    const struct vpnmasq_pptp_info *c)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_PPTP);
+
+	if (!nest ||
+	    nla_put_in_addr(skb, VPNMASQ_PPTP_A_LAN, c->lan) ||
+	    nla_put_u16(skb, VPNMASQ_PPTP_A_LAN_PORT, c->lan_port) ||
+	    nla_put_in_addr(skb, VPNMASQ_PPTP_A_SERVER, c->server) ||
+	    nla_put_in_addr(skb, VPNMASQ_PPTP_A_MASQ_ADDR, c->masq_addr) ||
+	    nla_put_u16(skb, VPNMASQ_PPTP_A_MASQ_PORT, c->masq_port) ||
+	    nla_put_u16(skb, VPNMASQ_PPTP_A_PNS_CALL_ID, c->pns_call_id) ||
+	    nla_put_u16(skb, VPNMASQ_PPTP_A_PNS_CALL_ID_MASQ,
+			c->pns_call_id_masq) ||
+	    nla_put_u16(skb, VPNMASQ_PPTP_A_PAC_CALL_ID, c->pac_call_id) ||
+	    nla_put_u8(skb, VPNMASQ_PPTP_A_SESSION, c->session) ||
+	    nla_put_u8(skb, VPNMASQ_PPTP_A_CALL, c->call) ||
+	    nla_put_u64_64bit(skb, VPNMASQ_PPTP_A_GRE_OUT, c->gre_out,
+			      VPNMASQ_PPTP_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNMASQ_PPTP_A_GRE_IN, c->gre_in,
+			      VPNMASQ_PPTP_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * The calls live in conntrack, not in a table of ours: one walk when the
+ * dump starts. cb->args: [0] sent, [1] the snapshot, [2] its length.
+ */
+static int vpnmasq_get_pptp_start(struct netlink_callback *cb)
+{
+	struct net *net = sock_net(cb->skb->sk);
+	struct vpnmasq_net *vn = vpnmasq_pernet(net);
+	struct vpnmasq_pptp_info *calls;
+	unsigned int max, n;
+
+	rcu_read_lock();
+	max = rcu_dereference(vn->config)->max_assoc;
+	rcu_read_unlock();
+	calls = vpnmasq_pptp_snapshot(net, max, &n);
+	cb->args[1] = (unsigned long)calls;
+	cb->args[2] = n;
+	return 0;
+}
+
+static int vpnmasq_get_pptp_done(struct netlink_callback *cb)
+{
+	kvfree((void *)cb->args[1]);
+	return 0;
+}
+
+static int vpnmasq_get_pptp_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	const struct vpnmasq_pptp_info *calls = (void *)cb->args[1];
+	unsigned long i;
+
+	for (i = cb->args[0]; i < cb->args[2]; i++) {
+		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq,
+					&vpnmasq_genl_family, NLM_F_MULTI,
+					VPNMASQ_CMD_GET_PPTP);
+
+		if (!hdr)
+			break;
+		if (vpnmasq_put_pptp(skb, &calls[i])) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = i;
+	return skb->len;
+}
+
 static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_CONFIG,
@@ -416,6 +493,14 @@ static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_PENDING,
 		.dumpit = vpnmasq_get_pending_dumpit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+	{
+		.cmd = VPNMASQ_CMD_GET_PPTP,
+		.start = vpnmasq_get_pptp_start,
+		.dumpit = vpnmasq_get_pptp_dumpit,
+		.done = vpnmasq_get_pptp_done,
 		.policy = vpnmasq_empty_policy,
 		.maxattr = VPNMASQ_A_MAX,
 	},

@@ -6,19 +6,29 @@
 #ifndef _VPNMASQ_H
 #define _VPNMASQ_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/netfilter.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <linux/vpnmasq.h>
 
 #include "config.h"
 #include "table.h"
 #include "version.h"
+
+/* GRE entries of live PPTP calls, checked against their control connection. */
+struct vpnmasq_pptp_calls {
+	spinlock_t lock;	/* protects list and n */
+	struct list_head list;
+	unsigned int n;
+};
 
 struct vpnmasq_net {
 	struct net *net;
@@ -33,6 +43,7 @@ struct vpnmasq_net {
 	/* Passes ESP pending slots on when their wait is over. */
 	struct delayed_work serial_work;
 	struct nf_hook_ops *hook_ops;
+	struct vpnmasq_pptp_calls pptp;
 };
 
 extern unsigned int vpnmasq_net_id;
@@ -52,6 +63,20 @@ void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum);
 int vpnmasq_config_replace(struct vpnmasq_net *vn,
 			   const struct vpnmasq_config *cfg);
 
+/* GRE packets of one PPTP call, in the helper data of its GRE entry. */
+struct vpnmasq_gre_count {
+	atomic64_t packets[IP_CT_DIR_MAX];
+};
+
+/* One PPTP call as reported to userspace (enum vpnmasq_pptp_attr). */
+struct vpnmasq_pptp_info {
+	__be32 lan, server, masq_addr;
+	u16 lan_port, masq_port;
+	u16 pns_call_id, pns_call_id_masq, pac_call_id;
+	u8 session, call;
+	u64 gre_out, gre_in;
+};
+
 /* hooks.c: netfilter hooks, conntrack templates and the ct helper */
 int vpnmasq_ct_init(void);
 void vpnmasq_ct_disable(void);
@@ -60,6 +85,8 @@ int vpnmasq_hooks_register(struct net *net);
 void vpnmasq_hooks_unregister(struct net *net);
 int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,
 			bool both_dirs);
+bool vpnmasq_ct_track(struct nf_conn *ct);
+bool vpnmasq_ct_tracked(const struct nf_conn *ct);
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d);
 
@@ -79,6 +106,23 @@ unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 				    const struct nf_hook_state *state);
 void vpnmasq_esp_release(void *pkt);
 void vpnmasq_esp_drop(void *pkt);
+
+/* pptp.c */
+int vpnmasq_pptp_init(void);
+void vpnmasq_pptp_exit(void);
+unsigned int vpnmasq_pptp_prerouting(struct vpnmasq_net *vn,
+				     const struct vpnmasq_config *cfg,
+				     struct sk_buff *skb,
+				     const struct nf_hook_state *state);
+void vpnmasq_pptp_net_init(struct vpnmasq_net *vn);
+void vpnmasq_pptp_net_exit(struct vpnmasq_net *vn);
+void vpnmasq_pptp_gc(struct vpnmasq_net *vn);
+void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
+			  const struct vpnmasq_config *cfg,
+			  struct sk_buff *skb);
+struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
+						unsigned int max,
+						unsigned int *n);
 
 /* net.c */
 void vpnmasq_serial_kick(struct vpnmasq_net *vn,

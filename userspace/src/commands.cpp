@@ -88,13 +88,13 @@ int cmd_set(Context &c)
 int cmd_show(Context &c)
 {
 	if (c.args.size() > 1)
-		throw UsageError("show: expected at most one of ike, esp, pending");
+		throw UsageError("show: expected at most one of ike, esp, pending, pptp");
 	const TableKind *table = nullptr;
 	if (!c.args.empty()) {
 		table = find_table(c.args[0]);
 		if (!table)
 			throw UsageError("show: unknown table " + in_quotes(c.args[0]) +
-					 " (expected ike, esp or pending)");
+					 " (expected ike, esp, pending or pptp)");
 	}
 	Genl nl = connect_vpnmasq();
 	if (table) {
@@ -133,7 +133,7 @@ int cmd_help(Context &c)
 }
 
 constexpr std::array kCommands{
-	Command{"show", "[ike|esp|pending]",
+	Command{"show", "[ike|esp|pending|pptp]",
 		"summary (version, tunables, non-zero counters), or an association table",
 		cmd_show},
 	Command{"get", "[KEY|all]", "print one tunable or all of them", cmd_get},

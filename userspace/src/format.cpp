@@ -206,6 +206,16 @@ std::string entries_text(const TableKind &kind, const Json &rows)
 			       str(field(e, "dir")), num(field(e, "zone")),
 			       ms_as_seconds(field(e, "idle_ms")), num(field(e, "packets")),
 			       num(field(e, "bytes"))});
+	} else if (name == "pptp") {
+		t = Table({"LAN", "SERVER", "CONTROL", "PNS-ID", "MASQ-ID", "PAC-ID", "CALL",
+			   "GRE-OUT", "GRE-IN"});
+		for (const auto &e : rows)
+			t.add({str(field(e, "lan")), str(field(e, "server")),
+			       num(field(e, "lan_port")) + "->" + str(field(e, "masq_addr")) + ":" +
+				       num(field(e, "masq_port")),
+			       num(field(e, "pns_call_id")), num(field(e, "pns_call_id_masq")),
+			       num(field(e, "pac_call_id")), str(field(e, "call")),
+			       num(field(e, "gre_out")), num(field(e, "gre_in"))});
 	} else {
 		t = Table({"REMOTE", "LAN", "SPI", "AGE", "HELD", "WAITING"});
 		for (const auto &e : rows)

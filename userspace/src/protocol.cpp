@@ -94,7 +94,24 @@ constexpr std::array kTables{
 	TableKind{"ike", VPNMASQ_CMD_GET_IKE, ike_entry},
 	TableKind{"esp", VPNMASQ_CMD_GET_ESP, esp_entry},
 	TableKind{"pending", VPNMASQ_CMD_GET_PENDING, pending_entry},
+	TableKind{"pptp", VPNMASQ_CMD_GET_PPTP, pptp_entry},
 };
+
+// Names of enum vpnmasq_pptp_session / enum vpnmasq_pptp_call.
+std::string pptp_session_name(uint64_t v)
+{
+	static constexpr std::array names{"none", "error", "stop-requested", "requested",
+					  "confirmed"};
+	return v < names.size() ? names[v] : "state-" + std::to_string(v);
+}
+
+std::string pptp_call_name(uint64_t v)
+{
+	static constexpr std::array names{"none",	  "error",	 "out-requested",
+					  "established", "in-requested", "in-replied",
+					  "established", "clearing"};
+	return v < names.size() ? names[v] : "state-" + std::to_string(v);
+}
 
 } // namespace
 
@@ -245,6 +262,27 @@ Json pending_entry(const Attrs &tb)
 	j["age_ms"] = uint_or_zero(a[VPNMASQ_PENDING_A_AGE_MS], 4);
 	j["held"] = uint_or_zero(a[VPNMASQ_PENDING_A_HELD], 4);
 	j["waiting"] = uint_or_zero(a[VPNMASQ_PENDING_A_WAITING], 4);
+	return j;
+}
+
+Json pptp_entry(const Attrs &tb)
+{
+	nlattr *a[VPNMASQ_PPTP_A_MAX + 1] = {};
+	if (!nested(tb, VPNMASQ_A_PPTP, VPNMASQ_PPTP_A_MAX, a))
+		return nullptr;
+	Json j;
+	j["lan"] = ipv4(a[VPNMASQ_PPTP_A_LAN]);
+	j["lan_port"] = uint_or_zero(a[VPNMASQ_PPTP_A_LAN_PORT], 2);
+	j["server"] = ipv4(a[VPNMASQ_PPTP_A_SERVER]);
+	j["masq_addr"] = ipv4(a[VPNMASQ_PPTP_A_MASQ_ADDR]);
+	j["masq_port"] = uint_or_zero(a[VPNMASQ_PPTP_A_MASQ_PORT], 2);
+	j["pns_call_id"] = uint_or_zero(a[VPNMASQ_PPTP_A_PNS_CALL_ID], 2);
+	j["pns_call_id_masq"] = uint_or_zero(a[VPNMASQ_PPTP_A_PNS_CALL_ID_MASQ], 2);
+	j["pac_call_id"] = uint_or_zero(a[VPNMASQ_PPTP_A_PAC_CALL_ID], 2);
+	j["session"] = pptp_session_name(uint_or_zero(a[VPNMASQ_PPTP_A_SESSION], 1));
+	j["call"] = pptp_call_name(uint_or_zero(a[VPNMASQ_PPTP_A_CALL], 1));
+	j["gre_out"] = uint_or_zero(a[VPNMASQ_PPTP_A_GRE_OUT], 8);
+	j["gre_in"] = uint_or_zero(a[VPNMASQ_PPTP_A_GRE_IN], 8);
 	return j;
 }
 

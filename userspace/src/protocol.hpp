@@ -54,7 +54,7 @@ Stats parse_stats(const Attrs &tb);
 
 // The association tables that can be dumped.
 struct TableKind {
-	std::string_view name; // "ike", "esp", "pending"
+	std::string_view name; // "ike", "esp", "pending", "pptp"
 	uint8_t cmd;
 	// One dumped message as a JSON object; null if it lacks the nest.
 	Json (*entry)(const Attrs &tb);
@@ -65,6 +65,7 @@ const TableKind *find_table(std::string_view name);
 Json ike_entry(const Attrs &tb);
 Json esp_entry(const Attrs &tb);
 Json pending_entry(const Attrs &tb);
+Json pptp_entry(const Attrs &tb);
 
 // Talking to the module.
 Genl connect_vpnmasq(); // throws FamilyNotFound when the module is absent

@@ -213,7 +213,36 @@ TEST(Protocol, TableKinds)
 	EXPECT_EQ(find_table("ike")->cmd, VPNMASQ_CMD_GET_IKE);
 	EXPECT_EQ(find_table("esp")->cmd, VPNMASQ_CMD_GET_ESP);
 	EXPECT_EQ(find_table("pending")->cmd, VPNMASQ_CMD_GET_PENDING);
-	EXPECT_EQ(find_table("pptp"), nullptr);
+	EXPECT_EQ(find_table("pptp")->cmd, VPNMASQ_CMD_GET_PPTP);
+	EXPECT_EQ(find_table("gre"), nullptr);
+}
+
+TEST(Protocol, PptpEntry)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_PPTP);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_PPTP);
+	nla_put_u32(m.get(), VPNMASQ_PPTP_A_LAN, htonl(0xc0a8010b));
+	nla_put_u16(m.get(), VPNMASQ_PPTP_A_LAN_PORT, 40000);
+	nla_put_u32(m.get(), VPNMASQ_PPTP_A_SERVER, htonl(0xcb007107));
+	nla_put_u16(m.get(), VPNMASQ_PPTP_A_PNS_CALL_ID, 3);
+	nla_put_u16(m.get(), VPNMASQ_PPTP_A_PNS_CALL_ID_MASQ, 40001);
+	nla_put_u8(m.get(), VPNMASQ_PPTP_A_CALL, VPNMASQ_PPTP_CALL_OUT_CONF);
+	nla_put_u8(m.get(), VPNMASQ_PPTP_A_SESSION, 200); // newer state
+	nla_put_u64(m.get(), VPNMASQ_PPTP_A_GRE_IN, 9);
+	nla_nest_end(m.get(), nest);
+	auto tb = attrs_of(m.get());
+	Json j = pptp_entry(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(j["lan"], "192.168.1.11");
+	EXPECT_EQ(j["lan_port"], 40000);
+	EXPECT_EQ(j["server"], "203.0.113.7");
+	EXPECT_EQ(j["pns_call_id"], 3);
+	EXPECT_EQ(j["pns_call_id_masq"], 40001);
+	EXPECT_EQ(j["call"], "established");
+	EXPECT_EQ(j["session"], "state-200");
+	EXPECT_EQ(j["gre_in"], 9);
+	EXPECT_EQ(j["gre_out"], 0);
+	std::vector<nlattr *> none(VPNMASQ_A_MAX + 1);
+	EXPECT_TRUE(pptp_entry(Attrs(none.data(), VPNMASQ_A_MAX)).is_null());
 }
 
 TEST(Protocol, AttrsIgnoresTypesBeyondItsTable)

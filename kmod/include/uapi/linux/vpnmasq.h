@@ -34,6 +34,11 @@
  *	One message per remote whose ESP serialization slot is taken, each
  *	with a VPNMASQ_A_PENDING nest (enum vpnmasq_pending_attr).
  *
+ * VPNMASQ_CMD_GET_PPTP (dump)
+ *	One message per PPTP call through the gateway, each with a
+ *	VPNMASQ_A_PPTP nest (enum vpnmasq_pptp_attr). The calls are read from
+ *	conntrack (the kernel's PPTP helper state) when the dump starts.
+ *
  * Attribute types
  * ---------------
  * Booleans are u8 (0 or 1). Timeouts are u32 seconds, the serialization
@@ -57,6 +62,7 @@ enum vpnmasq_cmd {
 	VPNMASQ_CMD_GET_IKE,
 	VPNMASQ_CMD_GET_ESP,
 	VPNMASQ_CMD_GET_PENDING,
+	VPNMASQ_CMD_GET_PPTP,
 
 	__VPNMASQ_CMD_MAX
 };
@@ -87,6 +93,7 @@ enum vpnmasq_attr {
 	VPNMASQ_A_N_HELD,		/* u32: packets held for a slot */
 	VPNMASQ_A_ESP,			/* nest: enum vpnmasq_esp_attr */
 	VPNMASQ_A_PENDING,		/* nest: enum vpnmasq_pending_attr */
+	VPNMASQ_A_PPTP,			/* nest: enum vpnmasq_pptp_attr */
 
 	__VPNMASQ_A_MAX
 };
@@ -137,10 +144,10 @@ enum vpnmasq_stat {
 	VPNMASQ_STAT_ESP_MALFORMED,	/* truncated ESP header */
 	VPNMASQ_STAT_ESP_EXPIRED,	/* removed after idle timeout */
 
-	VPNMASQ_STAT_PPTP_ATTACHED,	/* helper attached to TCP 1723 */
-	VPNMASQ_STAT_PPTP_OPENED,	/* calls seen established */
-	VPNMASQ_STAT_PPTP_CLOSED,	/* calls seen ended */
-	VPNMASQ_STAT_PPTP_REFUSED,	/* helper could not be attached */
+	VPNMASQ_STAT_PPTP_ATTACHED,	/* control connections given the helper */
+	VPNMASQ_STAT_PPTP_OPENED,	/* calls whose GRE started flowing */
+	VPNMASQ_STAT_PPTP_CLOSED,	/* calls whose GRE flow was torn down */
+	VPNMASQ_STAT_PPTP_REFUSED,	/* helper or call tracking unavailable */
 
 	VPNMASQ_STAT_ZONES_EXHAUSTED,	/* no free zone for a new LAN host */
 	VPNMASQ_STAT_NOMEM,		/* allocation failed on packet path */
@@ -204,5 +211,50 @@ enum vpnmasq_pending_attr {
 };
 
 #define VPNMASQ_PENDING_A_MAX (__VPNMASQ_PENDING_A_MAX - 1)
+
+/* Mirrors the kernel PPTP helper's view of the control connection. */
+enum vpnmasq_pptp_session {
+	VPNMASQ_PPTP_SESSION_NONE,
+	VPNMASQ_PPTP_SESSION_ERROR,
+	VPNMASQ_PPTP_SESSION_STOPREQ,
+	VPNMASQ_PPTP_SESSION_REQUESTED,
+	VPNMASQ_PPTP_SESSION_CONFIRMED,
+};
+
+enum vpnmasq_pptp_call {
+	VPNMASQ_PPTP_CALL_NONE,
+	VPNMASQ_PPTP_CALL_ERROR,
+	VPNMASQ_PPTP_CALL_OUT_REQ,	/* Outgoing-Call-Request sent */
+	VPNMASQ_PPTP_CALL_OUT_CONF,	/* ... answered: call up */
+	VPNMASQ_PPTP_CALL_IN_REQ,
+	VPNMASQ_PPTP_CALL_IN_REP,
+	VPNMASQ_PPTP_CALL_IN_CONF,
+	VPNMASQ_PPTP_CALL_CLEAR_REQ,	/* Call-Clear-Request sent */
+};
+
+/*
+ * One PPTP call: a LAN host's (the PNS's) control connection to a server
+ * (the PAC) and its Call IDs. Ports and Call IDs are u16 in host order.
+ */
+enum vpnmasq_pptp_attr {
+	VPNMASQ_PPTP_A_UNSPEC,
+	VPNMASQ_PPTP_A_PAD,
+	VPNMASQ_PPTP_A_LAN,		/* be32: the LAN host (PNS) */
+	VPNMASQ_PPTP_A_LAN_PORT,	/* u16: its control connection's port */
+	VPNMASQ_PPTP_A_SERVER,		/* be32: the server (PAC) */
+	VPNMASQ_PPTP_A_MASQ_ADDR,	/* be32: the control connection as NATed */
+	VPNMASQ_PPTP_A_MASQ_PORT,	/* u16 */
+	VPNMASQ_PPTP_A_PNS_CALL_ID,	/* u16: as the LAN host sent it */
+	VPNMASQ_PPTP_A_PNS_CALL_ID_MASQ, /* u16: as the server sees it */
+	VPNMASQ_PPTP_A_PAC_CALL_ID,	/* u16 */
+	VPNMASQ_PPTP_A_SESSION,		/* u8: enum vpnmasq_pptp_session */
+	VPNMASQ_PPTP_A_CALL,		/* u8: enum vpnmasq_pptp_call */
+	VPNMASQ_PPTP_A_GRE_OUT,		/* u64: GRE packets LAN host -> server */
+	VPNMASQ_PPTP_A_GRE_IN,		/* u64: GRE packets server -> LAN host */
+
+	__VPNMASQ_PPTP_A_MAX
+};
+
+#define VPNMASQ_PPTP_A_MAX (__VPNMASQ_PPTP_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_VPNMASQ_H */

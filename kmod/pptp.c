@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PPTP (TCP 1723 + GRE): mainline's PPTP conntrack and NAT helpers do the
+ * Call ID translation and the GRE keymap; vpnmasq attaches them to
+ * forwarded control connections (no admin rule needed since 6.0 removed
+ * automatic helper assignment) and reports the calls they track.
+ *
+ * Per call, the GRE packets each way are counted in the helper data of the
+ * call's GRE conntrack entry, which gets vpnmasq's own (passive) helper.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bsearch.h>
+#include <linux/ip.h>
+#include <linux/kmod.h>
+#include <linux/mm.h>
+#include <linux/sort.h>
+#include <linux/tcp.h>
+#include <linux/netfilter/nf_conntrack_pptp.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+#include <net/netfilter/nf_nat.h>
+
+#include "vpnmasq.h"
+
+#define VPNMASQ_PPTP_HELPER "pptp"
+
+/* Set at module init; NULL if the kernel has no PPTP helpers. */
+static struct nf_conntrack_helper *vpnmasq_pptp_helper __read_mostly;
+static struct nf_conn *vpnmasq_pptp_tmpl __read_mostly;
+
+static bool vpnmasq_is_pptp(const struct nf_conn *ct)
+{
+	const struct nf_conn_help *help = nfct_help(ct);
+
+	return help && vpnmasq_pptp_helper &&
+	       rcu_access_pointer(help->helper) == vpnmasq_pptp_helper;
+}
+
+/*
+ * A call lasts while its control connection is established and the helper
+ * has seen it set up and not yet torn down.
+ */
+static bool vpnmasq_pptp_call_live(const struct nf_conn *ctrl)
+{
+	const struct nf_ct_pptp_master *info;
+	enum pptp_ctrlcall_state cstate;
+
+	if (nf_ct_is_dying(ctrl) || !vpnmasq_is_pptp(ctrl) ||
+	    READ_ONCE(ctrl->proto.tcp.state) != TCP_CONNTRACK_ESTABLISHED)
+		return false;
+	info = nfct_help_data(ctrl);
+	cstate = READ_ONCE(info->cstate);
+	return cstate != PPTP_CALL_NONE && cstate != PPTP_CALL_ERROR;
+}
+
+/* A call's GRE entry, found again by its tuple: no reference held. */
+struct vpnmasq_pptp_gre {
+	struct list_head node;
+	struct nf_conntrack_tuple tuple;
+	struct nf_conntrack_zone zone;
+};
+
+void vpnmasq_pptp_net_init(struct vpnmasq_net *vn)
+{
+	spin_lock_init(&vn->pptp.lock);
+	INIT_LIST_HEAD(&vn->pptp.list);
+	vn->pptp.n = 0;
+}
+
+static bool vpnmasq_pptp_remember(struct vpnmasq_net *vn,
+				  const struct vpnmasq_config *cfg,
+				  const struct nf_conn *gre)
+{
+	struct vpnmasq_pptp_gre *e;
+
+	if (READ_ONCE(vn->pptp.n) >= cfg->max_assoc)
+		return false;
+	e = kmalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e)
+		return false;
+	e->tuple = gre->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	e->zone = *nf_ct_zone(gre);
+	spin_lock_bh(&vn->pptp.lock);
+	list_add_tail(&e->node, &vn->pptp.list);
+	vn->pptp.n++;
+	spin_unlock_bh(&vn->pptp.lock);
+	return true;
+}
+
+/*
+ * Mainline keeps a call's GRE entry until it times out (minutes) when the
+ * control connection goes away without a Call-Disconnect-Notify: end it
+ * with its call, so that the call is seen closed and its keys are free.
+ */
+void vpnmasq_pptp_gc(struct vpnmasq_net *vn)
+{
+	struct vpnmasq_pptp_gre *e, *tmp;
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *gre;
+	bool gone;
+
+	spin_lock_bh(&vn->pptp.lock);
+	list_for_each_entry_safe(e, tmp, &vn->pptp.list, node) {
+		h = nf_conntrack_find_get(vn->net, &e->zone, &e->tuple);
+		gone = !h;
+		if (h) {
+			gre = nf_ct_tuplehash_to_ctrack(h);
+			rcu_read_lock();
+			if (!vpnmasq_ct_tracked(gre) || !gre->master) {
+				gone = true;
+			} else if (!vpnmasq_pptp_call_live(gre->master)) {
+				nf_ct_kill(gre);
+				gone = true;
+			}
+			rcu_read_unlock();
+			nf_ct_put(gre);
+		}
+		if (gone) {
+			list_del(&e->node);
+			vn->pptp.n--;
+			kfree(e);
+		}
+	}
+	spin_unlock_bh(&vn->pptp.lock);
+}
+
+void vpnmasq_pptp_net_exit(struct vpnmasq_net *vn)
+{
+	struct vpnmasq_pptp_gre *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &vn->pptp.list, node)
+		kfree(e);
+	INIT_LIST_HEAD(&vn->pptp.list);
+	vn->pptp.n = 0;
+}
+
+/* Before conntrack: a forwarded TCP 1723 SYN gets the PPTP helper. */
+unsigned int vpnmasq_pptp_prerouting(struct vpnmasq_net *vn,
+				     const struct vpnmasq_config *cfg,
+				     struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct tcphdr _th;
+	const struct tcphdr *th;
+
+	if (!cfg->pptp || ip_is_fragment(iph))
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+	if (!th || th->dest != htons(PPTP_CONTROL_PORT) || !th->syn ||
+	    th->ack)
+		return NF_ACCEPT;
+	if (inet_addr_type_dev_table(state->net, skb->dev, iph->daddr) ==
+	    RTN_LOCAL)
+		return NF_ACCEPT;
+	if (!vpnmasq_pptp_tmpl) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
+		net_warn_ratelimited(pr_fmt("no PPTP helper: PPTP from %pI4 to %pI4 will fail\n"),
+				     &iph->saddr, &iph->daddr);
+		return NF_ACCEPT;
+	}
+	nf_conntrack_get(&vpnmasq_pptp_tmpl->ct_general);
+	nf_ct_set(skb, vpnmasq_pptp_tmpl, IP_CT_NEW);
+	return NF_ACCEPT;
+}
+
+/*
+ * After conntrack: counts new control connections that got the helper,
+ * and gives a call's new GRE entry vpnmasq's helper to count its packets.
+ */
+void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
+			  const struct vpnmasq_config *cfg,
+			  struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	if (!ct || nf_ct_is_confirmed(ct) || nf_ct_is_template(ct))
+		return;
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+		if (vpnmasq_is_pptp(ct))
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_ATTACHED);
+		break;
+	case IPPROTO_GRE:
+		if (!ct->master || !vpnmasq_is_pptp(ct->master) || nfct_help(ct))
+			break;
+		/* Untracked, the call still works; its GRE is just not counted. */
+		if (vpnmasq_pptp_remember(vn, cfg, ct) &&
+		    vpnmasq_ct_track(ct))
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_OPENED);
+		else
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
+		break;
+	}
+}
+
+/* What a dump reports; @ct only identifies the entry while walking. */
+struct vpnmasq_pptp_row {
+	const struct nf_conn *ct;
+	struct vpnmasq_pptp_info call;
+};
+
+struct vpnmasq_gre_row {
+	const struct nf_conn *master;
+	__be32 orig_src;
+	u64 packets[IP_CT_DIR_MAX];
+};
+
+struct vpnmasq_pptp_walk {
+	struct vpnmasq_pptp_row *calls;
+	struct vpnmasq_gre_row *gre;
+	unsigned int n_calls, n_gre, max;
+};
+
+static u8 vpnmasq_pptp_call_state(enum pptp_ctrlcall_state s)
+{
+	switch (s) {
+	case PPTP_CALL_ERROR:
+		return VPNMASQ_PPTP_CALL_ERROR;
+	case PPTP_CALL_OUT_REQ:
+		return VPNMASQ_PPTP_CALL_OUT_REQ;
+	case PPTP_CALL_OUT_CONF:
+		return VPNMASQ_PPTP_CALL_OUT_CONF;
+	case PPTP_CALL_IN_REQ:
+		return VPNMASQ_PPTP_CALL_IN_REQ;
+	case PPTP_CALL_IN_REP:
+		return VPNMASQ_PPTP_CALL_IN_REP;
+	case PPTP_CALL_IN_CONF:
+		return VPNMASQ_PPTP_CALL_IN_CONF;
+	case PPTP_CALL_CLEAR_REQ:
+		return VPNMASQ_PPTP_CALL_CLEAR_REQ;
+	default:
+		return VPNMASQ_PPTP_CALL_NONE;
+	}
+}
+
+static u8 vpnmasq_pptp_session_state(enum pptp_ctrlsess_state s)
+{
+	switch (s) {
+	case PPTP_SESSION_ERROR:
+		return VPNMASQ_PPTP_SESSION_ERROR;
+	case PPTP_SESSION_STOPREQ:
+		return VPNMASQ_PPTP_SESSION_STOPREQ;
+	case PPTP_SESSION_REQUESTED:
+		return VPNMASQ_PPTP_SESSION_REQUESTED;
+	case PPTP_SESSION_CONFIRMED:
+		return VPNMASQ_PPTP_SESSION_CONFIRMED;
+	default:
+		return VPNMASQ_PPTP_SESSION_NONE;
+	}
+}
+
+static void vpnmasq_pptp_walk_control(struct vpnmasq_pptp_walk *w,
+				      const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *orig, *repl;
+	const struct nf_ct_pptp_master *info;
+	struct vpnmasq_pptp_info *c;
+	__be16 sent;
+
+	if (w->n_calls == w->max || !vpnmasq_pptp_call_live(ct))
+		return;
+	info = nfct_help_data(ct);
+
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	repl = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	w->calls[w->n_calls].ct = ct;
+	c = &w->calls[w->n_calls++].call;
+	memset(c, 0, sizeof(*c));
+	c->lan = orig->src.u3.ip;
+	c->lan_port = ntohs(orig->src.u.tcp.port);
+	c->server = orig->dst.u3.ip;
+	c->masq_addr = repl->dst.u3.ip;
+	c->masq_port = ntohs(repl->dst.u.tcp.port);
+	c->pac_call_id = ntohs(READ_ONCE(info->pac_call_id));
+	/* The NAT helper keeps the ID as sent and puts its own in @info. */
+	c->pns_call_id_masq = ntohs(READ_ONCE(info->pns_call_id));
+	sent = info->pns_call_id;
+#if IS_ENABLED(CONFIG_NF_NAT_PPTP)
+	if (ct->status & IPS_SRC_NAT) {
+		const struct nf_conn_nat *nat = nfct_nat(ct);
+
+		if (nat)
+			sent = READ_ONCE(nat->help.nat_pptp_info.pns_call_id);
+	}
+#endif
+	c->pns_call_id = ntohs(sent);
+	c->session = vpnmasq_pptp_session_state(READ_ONCE(info->sstate));
+	c->call = vpnmasq_pptp_call_state(READ_ONCE(info->cstate));
+}
+
+static void vpnmasq_pptp_walk_gre(struct vpnmasq_pptp_walk *w,
+				  const struct nf_conn *ct)
+{
+	const struct vpnmasq_gre_count *gc;
+	struct vpnmasq_gre_row *g;
+
+	if (!ct->master || w->n_gre == w->max ||
+	    !vpnmasq_ct_tracked(ct))
+		return;
+	gc = nfct_help_data(ct);
+	g = &w->gre[w->n_gre++];
+	g->master = ct->master;
+	g->orig_src = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip;
+	g->packets[IP_CT_DIR_ORIGINAL] =
+		atomic64_read(&gc->packets[IP_CT_DIR_ORIGINAL]);
+	g->packets[IP_CT_DIR_REPLY] =
+		atomic64_read(&gc->packets[IP_CT_DIR_REPLY]);
+}
+
+/* Called for every entry of the namespace with its bucket locked. */
+static int vpnmasq_pptp_walk_one(struct nf_conn *ct, void *data)
+{
+	struct vpnmasq_pptp_walk *w = data;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return 0;
+	rcu_read_lock();
+	if (nf_ct_protonum(ct) == IPPROTO_TCP)
+		vpnmasq_pptp_walk_control(w, ct);
+	else if (nf_ct_protonum(ct) == IPPROTO_GRE)
+		vpnmasq_pptp_walk_gre(w, ct);
+	rcu_read_unlock();
+	return 0;	/* keep it */
+}
+
+static int vpnmasq_gre_row_cmp(const void *a, const void *b)
+{
+	const struct vpnmasq_gre_row *x = a, *y = b;
+
+	if (x->master == y->master)
+		return 0;
+	return x->master < y->master ? -1 : 1;
+}
+
+/* Adds each call's GRE counts: out is the LAN host's direction. */
+static void vpnmasq_pptp_join(struct vpnmasq_pptp_walk *w)
+{
+	struct vpnmasq_gre_row key;
+	unsigned int i;
+
+	sort(w->gre, w->n_gre, sizeof(*w->gre), vpnmasq_gre_row_cmp, NULL);
+	for (i = 0; i < w->n_calls; i++) {
+		struct vpnmasq_pptp_info *c = &w->calls[i].call;
+		const struct vpnmasq_gre_row *g;
+		bool lan_first;
+
+		key.master = w->calls[i].ct;
+		g = bsearch(&key, w->gre, w->n_gre, sizeof(*w->gre),
+			    vpnmasq_gre_row_cmp);
+		if (!g)
+			continue;
+		lan_first = g->orig_src == c->lan;
+		c->gre_out = g->packets[lan_first ? IP_CT_DIR_ORIGINAL :
+					IP_CT_DIR_REPLY];
+		c->gre_in = g->packets[lan_first ? IP_CT_DIR_REPLY :
+				       IP_CT_DIR_ORIGINAL];
+	}
+}
+
+/*
+ * Snapshot of the calls in @net, at most @max; one walk of the conntrack
+ * table, as "conntrack -L" does. Returns the array (kvfree it) or NULL.
+ */
+struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
+						unsigned int max,
+						unsigned int *n)
+{
+	struct nf_ct_iter_data iter = { .net = net };
+	struct vpnmasq_pptp_walk w = { .max = max };
+	struct vpnmasq_pptp_info *out = NULL;
+	unsigned int i;
+
+	*n = 0;
+	if (!vpnmasq_pptp_helper)
+		return NULL;
+	w.calls = kvmalloc_array(max, sizeof(*w.calls), GFP_KERNEL);
+	w.gre = kvmalloc_array(max, sizeof(*w.gre), GFP_KERNEL);
+	if (!w.calls || !w.gre)
+		goto out;
+	iter.data = &w;
+	nf_ct_iterate_cleanup_net(vpnmasq_pptp_walk_one, &iter);
+	vpnmasq_pptp_join(&w);
+
+	out = kvmalloc_array(w.n_calls ?: 1, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		goto out;
+	for (i = 0; i < w.n_calls; i++)
+		out[i] = w.calls[i].call;
+	*n = w.n_calls;
+out:
+	kvfree(w.gre);
+	kvfree(w.calls);
+	return out;
+}
+
+int __init vpnmasq_pptp_init(void)
+{
+	struct nf_conntrack_helper *helper;
+	struct nf_conn_help *help;
+	struct nf_conn *tmpl;
+
+	/* Loads nf_conntrack_pptp if need be and pins it. */
+	helper = nf_conntrack_helper_try_module_get(VPNMASQ_PPTP_HELPER,
+						    NFPROTO_IPV4, IPPROTO_TCP);
+	if (!helper) {
+		pr_warn("no PPTP conntrack helper: PPTP calls will not be handled\n");
+		return 0;
+	}
+	/*
+	 * The conntrack helper names no NAT module, so the NAT side cannot be
+	 * pinned; modprobe loads it first (softdep), insmod users get it here.
+	 */
+	if (!rcu_access_pointer(nf_nat_pptp_hook))
+		request_module("nf_nat_pptp");
+	if (!rcu_access_pointer(nf_nat_pptp_hook))
+		pr_warn("nf_nat_pptp not loaded: masqueraded PPTP calls will fail\n");
+
+	tmpl = nf_ct_tmpl_alloc(&init_net, &nf_ct_zone_dflt, GFP_KERNEL);
+	if (!tmpl)
+		goto err_tmpl;
+	help = nf_ct_helper_ext_add(tmpl, GFP_KERNEL);
+	if (!help) {
+		nf_ct_tmpl_free(tmpl);
+		goto err_tmpl;
+	}
+	rcu_assign_pointer(help->helper, helper);
+	__set_bit(IPS_CONFIRMED_BIT, &tmpl->status);
+	vpnmasq_pptp_tmpl = tmpl;
+	vpnmasq_pptp_helper = helper;
+	return 0;
+
+err_tmpl:
+	nf_conntrack_helper_put(helper);
+	return -ENOMEM;
+}
+
+void vpnmasq_pptp_exit(void)
+{
+	if (!vpnmasq_pptp_helper)
+		return;
+	/* Packets still carrying the template hold their own reference. */
+	nf_ct_put(vpnmasq_pptp_tmpl);
+	nf_conntrack_helper_put(vpnmasq_pptp_helper);
+	vpnmasq_pptp_tmpl = NULL;
+	vpnmasq_pptp_helper = NULL;
+}
