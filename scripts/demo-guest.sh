@@ -19,20 +19,7 @@ say "gateway: 192.168.1.0/24 -> masquerade -> $GW_PUB; server: $REMOTE"
 ip netns exec gw nft list ruleset
 
 # IPsec: inner 10.1.N.1 (LAN host N) <-> 10.2.0.1 (server), PSK, IKEv1
-ip -n rem addr add 10.2.0.1/32 dev lo
-ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
-swan_init rem
-for i in 1 2; do
-	ip -n "lan$i" addr add "10.1.$i.1/32" dev lo
-	ip -n "lan$i" route add 10.2.0.1/32 via 192.168.1.1 src "10.1.$i.1"
-	swan_conn rem "$REMOTE" @remote 10.2.0.1/32 "$GW_PUB" "@host$i" "10.1.$i.1/32" "host$i"
-done
-swan_run rem
-for i in 1 2; do
-	swan_init "lan$i"
-	swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" "10.1.$i.1/32" "$REMOTE" @remote 10.2.0.1/32
-	swan_run "lan$i"
-done
+swan_hosts 2
 pptp_server rem || fail "pptpd did not start"
 
 say "both hosts start IPsec (libreswan) and PPTP (pptp-linux) at the same time"
@@ -59,7 +46,7 @@ ip netns exec gw "$CTL" show esp
 say "vpnmasq-ctl show pptp"
 ip netns exec gw "$CTL" show pptp
 say "conntrack -L on the gateway (ESP, IKE and GRE of both hosts, one public address)"
-ip netns exec gw conntrack -L 2>/dev/null | grep -E 'esp|udp.*500|gre|1723' | sort
+ip netns exec gw conntrack -L 2>/dev/null | grep -E '^(unknown +50|esp|gre)|dport=(500|1723) ' | sort
 
 swan_stop lan1 lan2 rem
 kill "$(cat "$PPTP_DIR/pptpd.pid" 2>/dev/null)" 2>/dev/null

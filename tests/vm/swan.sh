@@ -68,3 +68,28 @@ swan_stop() {
 		swan_whack "$ns" --shutdown >/dev/null 2>&1
 	done
 }
+
+# swan_hosts N: IKEv1 PSK tunnels from lan1..lanN (inner 10.1.I.1) to the
+# remote (inner 10.2.0.1), one pluto each; the responder knows every host
+# only as the gateway's public address and tells them apart by their IDs.
+# Connections are added, not started: swan_whack lanI --name vpn --initiate.
+swan_hosts() {
+	local n=$1 i
+	# xfrm needs a route to the inner address even in tunnel mode
+	ip -n rem addr add 10.2.0.1/32 dev lo
+	ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
+	swan_init rem
+	for i in $(seq 1 "$n"); do
+		ip -n "lan$i" addr add "10.1.$i.1/32" dev lo
+		ip -n "lan$i" route add 10.2.0.1/32 via 192.168.1.1 src "10.1.$i.1"
+		swan_conn rem "$REMOTE" @remote 10.2.0.1/32 "$GW_PUB" "@host$i" \
+			"10.1.$i.1/32" "host$i"
+	done
+	swan_run rem
+	for i in $(seq 1 "$n"); do
+		swan_init "lan$i"
+		swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" "10.1.$i.1/32" \
+			"$REMOTE" @remote 10.2.0.1/32
+		swan_run "lan$i"
+	done
+}

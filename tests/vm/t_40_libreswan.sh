@@ -14,25 +14,7 @@ modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
 check "modprobe vpnmasq" modprobe vpnmasq
 
 topo_setup 2
-# Inner (tunnelled) addresses; xfrm needs a route even in tunnel mode.
-ip -n rem addr add 10.2.0.1/32 dev lo
-ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
-for i in 1 2; do
-	ip -n "lan$i" addr add "10.1.$i.1/32" dev lo
-	ip -n "lan$i" route add 10.2.0.1/32 via 192.168.1.1 src "10.1.$i.1"
-done
-# The responder knows both hosts only as the gateway's public address and
-# tells them apart by their IDs.
-swan_init rem
-for i in 1 2; do
-	swan_conn rem "$REMOTE" @remote 10.2.0.1/32 "$GW_PUB" "@host$i" "10.1.$i.1/32" "host$i"
-done
-swan_run rem
-for i in 1 2; do
-	swan_init "lan$i"
-	swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" "10.1.$i.1/32" "$REMOTE" @remote 10.2.0.1/32
-	swan_run "lan$i"
-done
+swan_hosts 2
 
 for i in 1 2; do
 	swan_whack "lan$i" --name vpn --initiate --asynchronous >/dev/null 2>&1
