@@ -75,14 +75,15 @@ static struct nf_conntrack_helper vpnmasq_helper __read_mostly = {
 	.expect_policy = &vpnmasq_expect_policy,
 };
 
-static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, u8 dir, gfp_t gfp)
+/* A template (as xt_CT builds them) that gives new entries @helper. */
+struct nf_conn *vpnmasq_helper_tmpl_alloc(const struct nf_conntrack_zone *zone,
+					  struct nf_conntrack_helper *helper,
+					  gfp_t gfp)
 {
-	struct nf_conntrack_zone zone;
 	struct nf_conn_help *help;
 	struct nf_conn *tmpl;
 
-	nf_ct_zone_init(&zone, zone_id, dir, 0);
-	tmpl = nf_ct_tmpl_alloc(&init_net, &zone, gfp);
+	tmpl = nf_ct_tmpl_alloc(&init_net, zone, gfp);
 	if (!tmpl)
 		return NULL;
 	help = nf_ct_helper_ext_add(tmpl, gfp);
@@ -90,9 +91,17 @@ static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, u8 dir, gfp_t gfp)
 		nf_ct_tmpl_free(tmpl);
 		return NULL;
 	}
-	rcu_assign_pointer(help->helper, &vpnmasq_helper);
+	rcu_assign_pointer(help->helper, helper);
 	__set_bit(IPS_CONFIRMED_BIT, &tmpl->status);
 	return tmpl;
+}
+
+static struct nf_conn *vpnmasq_tmpl_alloc(u16 zone_id, u8 dir, gfp_t gfp)
+{
+	struct nf_conntrack_zone zone;
+
+	nf_ct_zone_init(&zone, zone_id, dir, 0);
+	return vpnmasq_helper_tmpl_alloc(&zone, &vpnmasq_helper, gfp);
 }
 
 int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,

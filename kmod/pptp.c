@@ -403,7 +403,6 @@ out:
 int __init vpnmasq_pptp_init(void)
 {
 	struct nf_conntrack_helper *helper;
-	struct nf_conn_help *help;
 	struct nf_conn *tmpl;
 
 	/* Loads nf_conntrack_pptp if need be and pins it. */
@@ -422,23 +421,14 @@ int __init vpnmasq_pptp_init(void)
 	if (!rcu_access_pointer(nf_nat_pptp_hook))
 		pr_warn("nf_nat_pptp not loaded: masqueraded PPTP calls will fail\n");
 
-	tmpl = nf_ct_tmpl_alloc(&init_net, &nf_ct_zone_dflt, GFP_KERNEL);
-	if (!tmpl)
-		goto err_tmpl;
-	help = nf_ct_helper_ext_add(tmpl, GFP_KERNEL);
-	if (!help) {
-		nf_ct_tmpl_free(tmpl);
-		goto err_tmpl;
+	tmpl = vpnmasq_helper_tmpl_alloc(&nf_ct_zone_dflt, helper, GFP_KERNEL);
+	if (!tmpl) {
+		nf_conntrack_helper_put(helper);
+		return -ENOMEM;
 	}
-	rcu_assign_pointer(help->helper, helper);
-	__set_bit(IPS_CONFIRMED_BIT, &tmpl->status);
 	vpnmasq_pptp_tmpl = tmpl;
 	vpnmasq_pptp_helper = helper;
 	return 0;
-
-err_tmpl:
-	nf_conntrack_helper_put(helper);
-	return -ENOMEM;
 }
 
 void vpnmasq_pptp_exit(void)

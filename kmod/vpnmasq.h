@@ -63,6 +63,8 @@ void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum);
 int vpnmasq_config_replace(struct vpnmasq_net *vn,
 			   const struct vpnmasq_config *cfg);
 
+struct nf_conntrack_helper;
+
 /* GRE packets of one PPTP call, in the helper data of its GRE entry. */
 struct vpnmasq_gre_count {
 	atomic64_t packets[IP_CT_DIR_MAX];
@@ -85,6 +87,9 @@ int vpnmasq_hooks_register(struct net *net);
 void vpnmasq_hooks_unregister(struct net *net);
 int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,
 			bool both_dirs);
+struct nf_conn *vpnmasq_helper_tmpl_alloc(const struct nf_conntrack_zone *zone,
+					  struct nf_conntrack_helper *helper,
+					  gfp_t gfp);
 bool vpnmasq_ct_track(struct nf_conn *ct);
 bool vpnmasq_ct_tracked(const struct nf_conn *ct);
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
