@@ -200,20 +200,16 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 	}
 }
 
-/* What a dump reports; @ct only identifies the entry while walking. */
-struct vpnmasq_pptp_row {
-	const struct nf_conn *ct;
-	struct vpnmasq_pptp_info call;
-};
-
 struct vpnmasq_gre_row {
 	const struct nf_conn *master;
 	__be32 orig_src;
 	u64 packets[IP_CT_DIR_MAX];
 };
 
+/* @ctrl[i] is @calls[i]'s control connection, only to join while walking. */
 struct vpnmasq_pptp_walk {
-	struct vpnmasq_pptp_row *calls;
+	struct vpnmasq_pptp_info *calls;
+	const struct nf_conn **ctrl;
 	struct vpnmasq_gre_row *gre;
 	unsigned int n_calls, n_gre, max;
 };
@@ -270,8 +266,8 @@ static void vpnmasq_pptp_walk_control(struct vpnmasq_pptp_walk *w,
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	repl = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	w->calls[w->n_calls].ct = ct;
-	c = &w->calls[w->n_calls++].call;
+	w->ctrl[w->n_calls] = ct;
+	c = &w->calls[w->n_calls++];
 	memset(c, 0, sizeof(*c));
 	c->lan = orig->src.u3.ip;
 	c->lan_port = ntohs(orig->src.u.tcp.port);
@@ -347,11 +343,11 @@ static void vpnmasq_pptp_join(struct vpnmasq_pptp_walk *w)
 
 	sort(w->gre, w->n_gre, sizeof(*w->gre), vpnmasq_gre_row_cmp, NULL);
 	for (i = 0; i < w->n_calls; i++) {
-		struct vpnmasq_pptp_info *c = &w->calls[i].call;
+		struct vpnmasq_pptp_info *c = &w->calls[i];
 		const struct vpnmasq_gre_row *g;
 		bool lan_first;
 
-		key.master = w->calls[i].ct;
+		key.master = w->ctrl[i];
 		g = bsearch(&key, w->gre, w->n_gre, sizeof(*w->gre),
 			    vpnmasq_gre_row_cmp);
 		if (!g)
@@ -374,30 +370,25 @@ struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
 {
 	struct nf_ct_iter_data iter = { .net = net };
 	struct vpnmasq_pptp_walk w = { .max = max };
-	struct vpnmasq_pptp_info *out = NULL;
-	unsigned int i;
 
 	*n = 0;
 	if (!vpnmasq_pptp_helper)
 		return NULL;
 	w.calls = kvmalloc_array(max, sizeof(*w.calls), GFP_KERNEL);
+	w.ctrl = kvmalloc_array(max, sizeof(*w.ctrl), GFP_KERNEL);
 	w.gre = kvmalloc_array(max, sizeof(*w.gre), GFP_KERNEL);
-	if (!w.calls || !w.gre)
-		goto out;
-	iter.data = &w;
-	nf_ct_iterate_cleanup_net(vpnmasq_pptp_walk_one, &iter);
-	vpnmasq_pptp_join(&w);
-
-	out = kvmalloc_array(w.n_calls ?: 1, sizeof(*out), GFP_KERNEL);
-	if (!out)
-		goto out;
-	for (i = 0; i < w.n_calls; i++)
-		out[i] = w.calls[i].call;
-	*n = w.n_calls;
-out:
+	if (w.calls && w.ctrl && w.gre) {
+		iter.data = &w;
+		nf_ct_iterate_cleanup_net(vpnmasq_pptp_walk_one, &iter);
+		vpnmasq_pptp_join(&w);
+		*n = w.n_calls;
+	} else {
+		kvfree(w.calls);
+		w.calls = NULL;
+	}
 	kvfree(w.gre);
-	kvfree(w.calls);
-	return out;
+	kvfree(w.ctrl);
+	return w.calls;
 }
 
 int __init vpnmasq_pptp_init(void)
