@@ -12,8 +12,7 @@ PEER=(/usr/bin/python3 tests/vm/ike_peer.py)
 RLOG=/tmp/ike-remote.log
 kmsg_mark
 
-modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
-check "modprobe vpnmasq" modprobe vpnmasq
+vpnmasq_load
 
 cookie() { printf '%016x' $((0x7000000000000000 + $1)); }
 

@@ -10,8 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/topo.sh
 
 kmsg_mark
-modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
-check "modprobe vpnmasq" modprobe vpnmasq
+vpnmasq_load
 
 # Distinct keys and SPIs per host and generation (rekeys bump GEN).
 key() { printf '0x%032x' $((0x1000 * $1 + $2)); }

@@ -10,8 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/swan.sh
 
 kmsg_mark
-modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
-check "modprobe vpnmasq" modprobe vpnmasq
+vpnmasq_load
 
 topo_setup 2
 swan_hosts 2

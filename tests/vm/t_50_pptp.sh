@@ -13,8 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/pptp.sh
 
 kmsg_mark
-modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
-check "modprobe vpnmasq" modprobe vpnmasq
+vpnmasq_load
 check "modprobe loaded the PPTP conntrack and NAT helpers" \
 	grep -qw nf_nat_pptp /proc/modules
 

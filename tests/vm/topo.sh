@@ -8,6 +8,13 @@ GW_PUB=203.0.113.1
 REMOTE=203.0.113.7
 CTL=${CTL:-/usr/local/sbin/vpnmasq-ctl}
 
+# vpnmasq_load: installs the built module into the guest's overlay unless a
+# test before did, and loads it (one check)
+vpnmasq_load() {
+	modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
+	check "modprobe vpnmasq" modprobe vpnmasq
+}
+
 lan_ip() { echo "192.168.1.$((10 + $1))"; }
 
 topo_setup() {
