@@ -39,6 +39,31 @@
  *	VPNMASQ_A_PPTP nest (enum vpnmasq_pptp_attr). The calls are read from
  *	conntrack (the kernel's PPTP helper state) when the dump starts.
  *
+ * VPNMASQ_CMD_FLUSH (do, needs CAP_NET_ADMIN over the namespace)
+ *	Removes the associations of VPNMASQ_A_TABLE (enum vpnmasq_table,
+ *	default all), only those of the LAN host VPNMASQ_A_LAN if given.
+ *	Flushing "pptp" ends the calls: their control and GRE conntrack
+ *	entries are deleted. Flushing "esp" also ends the serialization of
+ *	the affected hosts (their held packets are dropped). The reply
+ *	carries VPNMASQ_A_N_REMOVED.
+ *
+ * VPNMASQ_CMD_DEL (do, needs CAP_NET_ADMIN over the namespace)
+ *	Removes one ISAKMP association by VPNMASQ_A_ICOOKIE, or the ESP
+ *	associations of VPNMASQ_A_SPI, optionally only those of the remote
+ *	VPNMASQ_A_REMOTE. Fails with ENOENT if nothing matched. The reply
+ *	carries VPNMASQ_A_N_REMOVED.
+ *
+ * VPNMASQ_CMD_RESET_STATS (do, needs CAP_NET_ADMIN over the namespace)
+ *	Sets every counter of GET_STATS back to zero.
+ *
+ * VPNMASQ_CMD_EVENT (notification on VPNMASQ_GENL_MCGRP_EVENTS)
+ *	Sent to the "events" multicast group (CAP_NET_ADMIN) of the namespace
+ *	when an association is created or removed: VPNMASQ_A_EVENT (enum
+ *	vpnmasq_event), VPNMASQ_A_REASON (enum vpnmasq_reason) and one of the
+ *	nests VPNMASQ_A_IKE, VPNMASQ_A_ESP, VPNMASQ_A_PENDING or
+ *	VPNMASQ_A_PPTP, laid out as in the dumps. Under memory pressure or a
+ *	full socket buffer events are lost; the receiver sees ENOBUFS.
+ *
  * Attribute types
  * ---------------
  * Booleans are u8 (0 or 1). Timeouts are u32 seconds, the serialization
@@ -63,6 +88,10 @@ enum vpnmasq_cmd {
 	VPNMASQ_CMD_GET_ESP,
 	VPNMASQ_CMD_GET_PENDING,
 	VPNMASQ_CMD_GET_PPTP,
+	VPNMASQ_CMD_FLUSH,
+	VPNMASQ_CMD_DEL,
+	VPNMASQ_CMD_RESET_STATS,
+	VPNMASQ_CMD_EVENT,
 
 	__VPNMASQ_CMD_MAX
 };
@@ -95,10 +124,52 @@ enum vpnmasq_attr {
 	VPNMASQ_A_PENDING,		/* nest: enum vpnmasq_pending_attr */
 	VPNMASQ_A_PPTP,			/* nest: enum vpnmasq_pptp_attr */
 
+	/* FLUSH and DEL */
+	VPNMASQ_A_TABLE,		/* u8: enum vpnmasq_table */
+	VPNMASQ_A_LAN,			/* be32: only this LAN host */
+	VPNMASQ_A_REMOTE,		/* be32: only this remote */
+	VPNMASQ_A_ICOOKIE,		/* be64: initiator cookie / SPI */
+	VPNMASQ_A_SPI,			/* be32: ESP SPI */
+	VPNMASQ_A_N_REMOVED,		/* u32: associations removed */
+
+	/* EVENT */
+	VPNMASQ_A_EVENT,		/* u8: enum vpnmasq_event */
+	VPNMASQ_A_REASON,		/* u8: enum vpnmasq_reason */
+
 	__VPNMASQ_A_MAX
 };
 
 #define VPNMASQ_A_MAX (__VPNMASQ_A_MAX - 1)
+
+/* What FLUSH removes. */
+enum vpnmasq_table {
+	VPNMASQ_TABLE_ALL,
+	VPNMASQ_TABLE_IKE,
+	VPNMASQ_TABLE_ESP,		/* with the pending serialization slots */
+	VPNMASQ_TABLE_PPTP,
+
+	__VPNMASQ_TABLE_MAX
+};
+
+#define VPNMASQ_TABLE_MAX (__VPNMASQ_TABLE_MAX - 1)
+
+enum vpnmasq_event {
+	VPNMASQ_EVENT_UNSPEC,
+	VPNMASQ_EVENT_NEW,		/* association created, slot taken */
+	VPNMASQ_EVENT_DEL,		/* association removed, slot given up */
+};
+
+/* Why an association went away (VPNMASQ_EVENT_DEL). */
+enum vpnmasq_reason {
+	VPNMASQ_REASON_NONE,
+	VPNMASQ_REASON_EXPIRED,		/* idle for its timeout */
+	VPNMASQ_REASON_FLUSHED,		/* FLUSH, or the namespace went */
+	VPNMASQ_REASON_DELETED,		/* DEL */
+	VPNMASQ_REASON_CT_GONE,		/* its conntrack entry was destroyed */
+	VPNMASQ_REASON_ANSWERED,	/* pending: the inbound SPI arrived */
+	VPNMASQ_REASON_WAIT_OVER,	/* pending: serial_wait passed */
+	VPNMASQ_REASON_CLOSED,		/* PPTP: the call's GRE flow ended */
+};
 
 /* Defaults and limits of the tunables, enforced by the kernel policy. */
 #define VPNMASQ_IKE_TIMEOUT_DEFAULT	600
