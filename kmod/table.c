@@ -60,6 +60,55 @@ static void vm_stat(struct vm_tables *t, enum vpnmasq_stat stat)
 	this_cpu_inc(t->stats->cnt[stat]);
 }
 
+/* ---- events: every change bumps the generation and is told ---------- */
+
+static void vm_ike_info_fill(struct vm_ike_info *info, const struct vm_ike *e);
+static void vm_esp_info_fill(struct vm_esp_info *info, const struct vm_esp *e);
+static void vm_pending_info_fill(struct vm_pending_info *info,
+				 const struct vm_peer *p);
+
+static bool vm_changed(struct vm_tables *t)
+{
+	t->generation++;
+	return t->notify && !t->dead;
+}
+
+static void vm_notify_ike(struct vm_tables *t, const struct vm_ike *e,
+			  u8 type, u8 reason)
+{
+	struct vm_event ev = { .type = type, .reason = reason,
+			       .kind = VM_EV_IKE };
+
+	if (!vm_changed(t))
+		return;
+	vm_ike_info_fill(&ev.ike, e);
+	t->notify(t, &ev);
+}
+
+static void vm_notify_esp(struct vm_tables *t, const struct vm_esp *e,
+			  u8 type, u8 reason)
+{
+	struct vm_event ev = { .type = type, .reason = reason,
+			       .kind = VM_EV_ESP };
+
+	if (!vm_changed(t))
+		return;
+	vm_esp_info_fill(&ev.esp, e);
+	t->notify(t, &ev);
+}
+
+static void vm_notify_pending(struct vm_tables *t, const struct vm_peer *p,
+			      u8 type, u8 reason)
+{
+	struct vm_event ev = { .type = type, .reason = reason,
+			       .kind = VM_EV_PENDING };
+
+	if (!vm_changed(t))
+		return;
+	vm_pending_info_fill(&ev.pending, p);
+	t->notify(t, &ev);
+}
+
 int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats)
 {
 	int err;
@@ -346,14 +395,17 @@ static struct vm_ike *vm_ike_add(struct vm_tables *t,
 	}
 	t->n_ike++;
 	vm_stat(t, VPNMASQ_STAT_IKE_NEW);
+	vm_notify_ike(t, e, VPNMASQ_EVENT_NEW, VPNMASQ_REASON_NONE);
 	return e;
 }
 
 /* Leaves an emptied flow or peer to the caller. */
-static void vm_ike_del(struct vm_tables *t, struct vm_ike *e)
+static void vm_ike_del(struct vm_tables *t, struct vm_ike *e,
+		       enum vpnmasq_reason reason)
 {
 	struct vm_flow *f = e->flow;
 
+	vm_notify_ike(t, e, VPNMASQ_EVENT_DEL, reason);
 	rhashtable_remove_fast(&t->ike, &e->node, vm_ike_params);
 	list_del(&e->list);
 	if (f) {
@@ -368,7 +420,6 @@ static void vm_ike_del(struct vm_tables *t, struct vm_ike *e)
 			p->ike_local--;
 	}
 	t->n_ike--;
-	t->generation++;
 	kfree_rcu(e, rcu);
 }
 
@@ -629,16 +680,18 @@ static struct vm_esp *vm_esp_add(struct vm_tables *t,
 	list_add(&e->list, &f->esp);
 	f->n_esp++;
 	t->n_esp++;
+	vm_notify_esp(t, e, VPNMASQ_EVENT_NEW, VPNMASQ_REASON_NONE);
 	return e;
 }
 
-static void vm_esp_del(struct vm_tables *t, struct vm_esp *e)
+static void vm_esp_del(struct vm_tables *t, struct vm_esp *e,
+		       enum vpnmasq_reason reason)
 {
+	vm_notify_esp(t, e, VPNMASQ_EVENT_DEL, reason);
 	rhashtable_remove_fast(&t->esp, &e->node, vm_esp_params);
 	list_del(&e->list);
 	e->flow->n_esp--;
 	t->n_esp--;
-	t->generation++;
 	kfree_rcu(e, rcu);
 }
 
@@ -649,11 +702,14 @@ static void vm_pending_set(struct vm_tables *t, struct vm_peer *p,
 	p->pending_spi = spi;
 	p->pending_since = now;
 	list_add_tail(&p->pending_node, &t->pending_peers);
+	vm_notify_pending(t, p, VPNMASQ_EVENT_NEW, VPNMASQ_REASON_NONE);
 }
 
 /* Leaves the flow that was pending to the caller. */
-static void vm_pending_clear(struct vm_peer *p)
+static void vm_pending_clear(struct vm_tables *t, struct vm_peer *p,
+			     enum vpnmasq_reason reason)
 {
+	vm_notify_pending(t, p, VPNMASQ_EVENT_DEL, reason);
 	p->pending = NULL;
 	list_del(&p->pending_node);
 }
@@ -768,7 +824,7 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;
 	if (pending) {
-		vm_pending_clear(p);
+		vm_pending_clear(t, p, VPNMASQ_REASON_ANSWERED);
 		vm_esp_promote(t, cfg, p, pkt->now);
 		vm_flow_put_if_unused(t, pending);
 	}
@@ -858,7 +914,7 @@ unsigned long vm_esp_serial_tick(struct vm_tables *t,
 			continue;
 		vm_stat(t, VPNMASQ_STAT_ESP_WAIT_EXPIRED);
 		f = p->pending;
-		vm_pending_clear(p);
+		vm_pending_clear(t, p, VPNMASQ_REASON_WAIT_OVER);
 		vm_esp_promote(t, cfg, p, now);
 		/* May free the peer when nobody else waits. */
 		vm_flow_put_if_unused(t, f);
@@ -909,10 +965,10 @@ void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
 	if (f) {
 		if (l4proto == IPPROTO_UDP) {
 			list_for_each_entry_safe(e, etmp, &f->ike, list)
-				vm_ike_del(t, e);
+				vm_ike_del(t, e, VPNMASQ_REASON_CT_GONE);
 		} else {
 			list_for_each_entry_safe(s, stmp, &f->esp, list)
-				vm_esp_del(t, s);
+				vm_esp_del(t, s, VPNMASQ_REASON_CT_GONE);
 		}
 		vm_flow_put_if_unused(t, f);
 	}
@@ -940,14 +996,14 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
 		list_for_each_entry_safe(e, etmp, &f->ike, list) {
 			if (vm_idle(READ_ONCE(e->last_seen), now, ike_to)) {
-				vm_ike_del(t, e);
+				vm_ike_del(t, e, VPNMASQ_REASON_EXPIRED);
 				vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
 				n++;
 			}
 		}
 		list_for_each_entry_safe(s, stmp, &f->esp, list) {
 			if (vm_idle(READ_ONCE(s->last_seen), now, esp_to)) {
-				vm_esp_del(t, s);
+				vm_esp_del(t, s, VPNMASQ_REASON_EXPIRED);
 				vm_stat(t, VPNMASQ_STAT_ESP_EXPIRED);
 				n++;
 			}
@@ -960,7 +1016,7 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 			p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
 						   vm_peer_params);
-			vm_ike_del(t, e);
+			vm_ike_del(t, e, VPNMASQ_REASON_EXPIRED);
 			vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
 			n++;
 			if (p)
@@ -976,7 +1032,30 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	return n;
 }
 
-unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan)
+static unsigned int vm_local_ike_flush(struct vm_tables *t,
+				       enum vpnmasq_reason reason,
+				       const __be64 *icookie, __be32 remote)
+{
+	struct vm_ike *e, *etmp;
+	struct vm_peer *p;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(e, etmp, &t->local_ike, list) {
+		if ((icookie && e->key.icookie != *icookie) ||
+		    (remote && e->key.remote != remote))
+			continue;
+		p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
+					   vm_peer_params);
+		vm_ike_del(t, e, reason);
+		n++;
+		if (p)
+			vm_peer_put_if_unused(t, p);
+	}
+	return n;
+}
+
+unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan,
+			     unsigned int what)
 {
 	struct vm_peer *p, *ptmp;
 	struct vm_flow *f, *ftmp;
@@ -987,11 +1066,13 @@ unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan)
 	spin_lock_bh(&t->lock);
 	/* Serialization state first: it pins flows and peers. */
 	list_for_each_entry_safe(p, ptmp, &t->pending_peers, pending_node) {
+		if (!(what & VM_FLUSH_ESP))
+			break;
 		f = p->pending;
 		if (!lan || f->key.lan == lan) {
 			/* Without the slot nobody would release them. */
 			vm_held_flush(t, p, 0);
-			vm_pending_clear(p);
+			vm_pending_clear(t, p, VPNMASQ_REASON_FLUSHED);
 			vm_flow_put_if_unused(t, f);
 		} else {
 			vm_held_flush(t, p, lan);
@@ -1000,25 +1081,67 @@ unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan)
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
 		if (lan && f->key.lan != lan)
 			continue;
-		list_for_each_entry_safe(e, etmp, &f->ike, list) {
-			vm_ike_del(t, e);
-			n++;
+		if (what & VM_FLUSH_IKE) {
+			list_for_each_entry_safe(e, etmp, &f->ike, list) {
+				vm_ike_del(t, e, VPNMASQ_REASON_FLUSHED);
+				n++;
+			}
 		}
-		list_for_each_entry_safe(s, stmp, &f->esp, list) {
-			vm_esp_del(t, s);
+		if (what & VM_FLUSH_ESP) {
+			list_for_each_entry_safe(s, stmp, &f->esp, list) {
+				vm_esp_del(t, s, VPNMASQ_REASON_FLUSHED);
+				n++;
+			}
+		}
+		vm_flow_put_if_unused(t, f);
+	}
+	if (!lan && (what & VM_FLUSH_IKE))
+		n += vm_local_ike_flush(t, VPNMASQ_REASON_FLUSHED, NULL, 0);
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+unsigned int vm_ike_del_cookie(struct vm_tables *t, __be64 icookie,
+			       __be32 remote)
+{
+	struct vm_flow *f, *ftmp;
+	struct vm_ike *e, *etmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
+		if (remote && f->key.remote != remote)
+			continue;
+		list_for_each_entry_safe(e, etmp, &f->ike, list) {
+			if (e->key.icookie != icookie)
+				continue;
+			vm_ike_del(t, e, VPNMASQ_REASON_DELETED);
 			n++;
 		}
 		vm_flow_put_if_unused(t, f);
 	}
-	if (!lan) {
-		list_for_each_entry_safe(e, etmp, &t->local_ike, list) {
-			p = rhashtable_lookup_fast(&t->peers, &e->key.remote,
-						   vm_peer_params);
-			vm_ike_del(t, e);
+	n += vm_local_ike_flush(t, VPNMASQ_REASON_DELETED, &icookie, remote);
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+unsigned int vm_esp_del_spi(struct vm_tables *t, __be32 spi, __be32 remote)
+{
+	struct vm_flow *f, *ftmp;
+	struct vm_esp *e, *etmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
+		if (remote && f->key.remote != remote)
+			continue;
+		list_for_each_entry_safe(e, etmp, &f->esp, list) {
+			if (e->key.spi != spi)
+				continue;
+			vm_esp_del(t, e, VPNMASQ_REASON_DELETED);
 			n++;
-			if (p)
-				vm_peer_put_if_unused(t, p);
 		}
+		vm_flow_put_if_unused(t, f);
 	}
 	spin_unlock_bh(&t->lock);
 	return n;
@@ -1031,7 +1154,7 @@ void vm_tables_exit(struct vm_tables *t)
 	spin_lock_bh(&t->lock);
 	t->dead = true;
 	spin_unlock_bh(&t->lock);
-	vm_tables_flush(t, 0);
+	vm_tables_flush(t, 0, VM_FLUSH_ALL);
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(h, htmp, &t->hosts_all, all_node)
 		vm_host_del(t, h);
@@ -1124,40 +1247,42 @@ out:
 	return n;
 }
 
+static void vm_pending_info_fill(struct vm_pending_info *info,
+				 const struct vm_peer *p)
+{
+	const struct vm_held *h, *prev;
+
+	info->remote = p->addr;
+	info->lan = p->pending->key.lan;
+	info->spi = p->pending_spi;
+	info->since = p->pending_since;
+	info->held = p->n_held;
+	info->waiting_hosts = 0;
+	/* Distinct hosts among at most hold_max packets. */
+	list_for_each_entry(h, &p->held, node) {
+		list_for_each_entry(prev, &p->held, node)
+			if (prev == h || prev->lan == h->lan)
+				break;
+		if (prev == h)
+			info->waiting_hosts++;
+	}
+}
+
 unsigned int vm_pending_snapshot(struct vm_tables *t, unsigned long skip,
 				 struct vm_pending_info *out, unsigned int max,
 				 u32 *gen)
 {
 	unsigned long pos = 0;
 	unsigned int n = 0;
-	struct vm_held *h;
 	struct vm_peer *p;
 
 	spin_lock_bh(&t->lock);
 	*gen = t->generation;
 	list_for_each_entry(p, &t->pending_peers, pending_node) {
-		struct vm_pending_info *info;
-		struct vm_held *prev;
-
 		if (n == max)
 			break;
-		if (pos++ < skip)
-			continue;
-		info = &out[n++];
-		info->remote = p->addr;
-		info->lan = p->pending->key.lan;
-		info->spi = p->pending_spi;
-		info->since = p->pending_since;
-		info->held = p->n_held;
-		info->waiting_hosts = 0;
-		/* Distinct hosts among at most hold_max packets. */
-		list_for_each_entry(h, &p->held, node) {
-			list_for_each_entry(prev, &p->held, node)
-				if (prev == h || prev->lan == h->lan)
-					break;
-			if (prev == h)
-				info->waiting_hosts++;
-		}
+		if (pos++ >= skip)
+			vm_pending_info_fill(&out[n++], p);
 	}
 	spin_unlock_bh(&t->lock);
 	return n;

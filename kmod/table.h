@@ -23,6 +23,7 @@
 #ifndef _VPNMASQ_TABLE_H
 #define _VPNMASQ_TABLE_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/rhashtable.h>
@@ -129,6 +130,8 @@ struct vm_esp {
 	struct rcu_head rcu;
 };
 
+struct vm_event;
+
 struct vm_tables {
 	/* Serializes every change; packet-path lookups use RCU. */
 	spinlock_t lock;
@@ -150,7 +153,12 @@ struct vm_tables {
 	/* What to do with held packets: send on, or free. */
 	void (*pkt_release)(void *pkt);
 	void (*pkt_drop)(void *pkt);
-	/* Bumped on every removal so that dumps can flag interruption. */
+	/*
+	 * Told of every association created or removed, under @lock with
+	 * BHs off; NULL if nobody listens. Not called once @dead is set.
+	 */
+	void (*notify)(struct vm_tables *t, const struct vm_event *ev);
+	/* Bumped on every change so that dumps can flag interruption. */
 	u32 generation;
 	/* A zone is not reused before every conntrack entry in it expired. */
 	unsigned long zone_hold;
@@ -237,8 +245,24 @@ void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
 /* Expire idle entries; returns how many were removed. May not sleep. */
 unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			  unsigned long now);
-/* Remove everything (all LAN hosts if @lan is 0). May not sleep. */
-unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan);
+#define VM_FLUSH_IKE	BIT(0)
+#define VM_FLUSH_ESP	BIT(1)	/* with the serialization slots */
+#define VM_FLUSH_ALL	(VM_FLUSH_IKE | VM_FLUSH_ESP)
+
+/*
+ * Removes the associations of the tables in @what (VM_FLUSH_*) of LAN host
+ * @lan, of everyone if @lan is 0. Returns how many went. May not sleep.
+ */
+unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan,
+			     unsigned int what);
+/*
+ * Remove the ISAKMP association with @icookie, or the ESP associations of
+ * @spi (both directions), with remote @remote (any if 0). Return how many
+ * went.
+ */
+unsigned int vm_ike_del_cookie(struct vm_tables *t, __be64 icookie,
+			       __be32 remote);
+unsigned int vm_esp_del_spi(struct vm_tables *t, __be32 spi, __be32 remote);
 
 /* Snapshot of one IKE entry for dumps. */
 struct vm_ike_info {
@@ -288,5 +312,23 @@ struct vm_pending_info {
 unsigned int vm_pending_snapshot(struct vm_tables *t, unsigned long skip,
 				 struct vm_pending_info *out, unsigned int max,
 				 u32 *gen);
+
+enum vm_event_kind {
+	VM_EV_IKE,
+	VM_EV_ESP,
+	VM_EV_PENDING,
+};
+
+/* What vm_tables.notify is told. */
+struct vm_event {
+	u8 type;		/* enum vpnmasq_event */
+	u8 reason;		/* enum vpnmasq_reason */
+	u8 kind;		/* enum vm_event_kind */
+	union {
+		struct vm_ike_info ike;
+		struct vm_esp_info esp;
+		struct vm_pending_info pending;
+	};
+};
 
 #endif /* _VPNMASQ_TABLE_H */

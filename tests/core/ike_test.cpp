@@ -258,11 +258,11 @@ TEST_F(Ike, FlushByLanHost)
 	out(a, 1);
 	out(b, 2);
 	local_out(3);
-	EXPECT_EQ(vm_tables_flush(&t, a), 1u);
+	EXPECT_EQ(vm_tables_flush(&t, a, VM_FLUSH_ALL), 1u);
 	vm_ike_info info[4];
 	u32 gen;
 	EXPECT_EQ(vm_ike_snapshot(&t, 0, info, 4, &gen), 2u);
-	EXPECT_EQ(vm_tables_flush(&t, 0), 2u);
+	EXPECT_EQ(vm_tables_flush(&t, 0, VM_FLUSH_ALL), 2u);
 	EXPECT_EQ(vm_ike_snapshot(&t, 0, info, 4, &gen), 0u);
 }
 

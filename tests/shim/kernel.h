@@ -100,6 +100,7 @@ static inline void vm_shim_log(const char *fmt, ...)
 #define pr_debug(...) vm_shim_log(__VA_ARGS__)
 
 /* ---- bits ---- */
+#define BIT(n) (1UL << (n))
 #define BITS_PER_LONG (8 * sizeof(long))
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 static inline int test_bit(unsigned long nr, const unsigned long *a)

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace shim: see tests/shim/kernel.h. */
+#include "../kernel.h"
