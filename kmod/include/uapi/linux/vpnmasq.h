@@ -222,6 +222,7 @@ enum vpnmasq_stat {
 
 	VPNMASQ_STAT_ZONES_EXHAUSTED,	/* no free zone for a new LAN host */
 	VPNMASQ_STAT_NOMEM,		/* allocation failed on packet path */
+	VPNMASQ_STAT_EVENTS_LOST,	/* events not sent: no memory, full */
 
 	__VPNMASQ_STAT_MAX
 };
