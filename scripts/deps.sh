@@ -16,6 +16,8 @@ pkgs=(
 	# guest test tools and real VPN peers
 	iproute2 nftables conntrack iputils-ping procps util-linux tcpdump
 	python3-scapy libreswan pptpd pptp-linux ppp
+	# packaging: man pages, DKMS, the unit check, man page rendering
+	scdoc dkms systemd groff-base man-db bash-completion
 )
 
 missing=()
