@@ -35,7 +35,7 @@ static void vpnmasq_ct_destroy(struct nf_conn *ct)
 	if (READ_ONCE(vpnmasq_ct_live)) {
 		vn = vpnmasq_pernet(nf_ct_net(ct));
 		if (orig->dst.protonum == IPPROTO_GRE)
-			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_CLOSED);
+			vpnmasq_pptp_closed(vn, ct);
 		else
 			vm_flow_ct_destroyed(&vn->tables, orig->src.u3.ip,
 					     orig->dst.u3.ip,

@@ -12,7 +12,8 @@
 
 unsigned int vpnmasq_net_id __read_mostly;
 
-void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum)
+static void vpnmasq_stats_read(struct vpnmasq_net *vn,
+			       struct vpnmasq_stats *sum)
 {
 	int cpu, i;
 
@@ -23,6 +24,23 @@ void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum)
 		for (i = 0; i < __VPNMASQ_STAT_MAX; i++)
 			sum->cnt[i] += READ_ONCE(pcpu->cnt[i]);
 	}
+}
+
+void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum)
+{
+	int i;
+
+	lockdep_assert_held(&vn->lock);
+	vpnmasq_stats_read(vn, sum);
+	for (i = 0; i < __VPNMASQ_STAT_MAX; i++)
+		sum->cnt[i] -= vn->stats_base.cnt[i];
+}
+
+/* The per-CPU counters keep running; readers see them from here on. */
+void vpnmasq_stats_reset(struct vpnmasq_net *vn)
+{
+	lockdep_assert_held(&vn->lock);
+	vpnmasq_stats_read(vn, &vn->stats_base);
 }
 
 /* Caller holds vn->lock and has checked @cfg. */
@@ -116,6 +134,7 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 		goto err_tables;
 	vn->tables.pkt_release = vpnmasq_esp_release;
 	vn->tables.pkt_drop = vpnmasq_esp_drop;
+	vn->tables.notify = vpnmasq_event_tables;
 	INIT_DELAYED_WORK(&vn->serial_work, vpnmasq_serial_work);
 	vpnmasq_pptp_net_init(vn);
 	err = vpnmasq_hooks_register(net);

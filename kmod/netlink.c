@@ -55,6 +55,17 @@ static const struct nla_policy vpnmasq_set_config_policy[VPNMASQ_A_MAX + 1] = {
 	[VPNMASQ_A_CFG_PPTP] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+static const struct nla_policy vpnmasq_flush_policy[VPNMASQ_A_MAX + 1] = {
+	[VPNMASQ_A_TABLE] = NLA_POLICY_MAX(NLA_U8, VPNMASQ_TABLE_MAX),
+	[VPNMASQ_A_LAN] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+};
+
+static const struct nla_policy vpnmasq_del_policy[VPNMASQ_A_MAX + 1] = {
+	[VPNMASQ_A_ICOOKIE] = NLA_POLICY_EXACT_LEN(sizeof(__be64)),
+	[VPNMASQ_A_SPI] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[VPNMASQ_A_REMOTE] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+};
+
 /* Requests that take no attributes: strict parsing refuses any. */
 static const struct nla_policy vpnmasq_empty_policy[VPNMASQ_A_MAX + 1];
 
@@ -182,7 +193,9 @@ static int vpnmasq_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
+	mutex_lock(&vn->lock);
 	vpnmasq_stats_sum(vn, sum);
+	mutex_unlock(&vn->lock);
 
 	msg = vpnmasq_reply_alloc(info, VPNMASQ_CMD_GET_STATS, &hdr);
 	if (!msg) {
@@ -212,9 +225,10 @@ out:
 	return err;
 }
 
-static int vpnmasq_put_ike(struct sk_buff *skb, const struct vm_ike_info *e,
+static int vpnmasq_put_ike(struct sk_buff *skb, const void *info,
 			   unsigned long now)
 {
+	const struct vm_ike_info *e = info;
 	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_IKE);
 
 	if (!nest ||
@@ -234,47 +248,10 @@ static int vpnmasq_put_ike(struct sk_buff *skb, const struct vm_ike_info *e,
 	return 0;
 }
 
-#define VPNMASQ_DUMP_BATCH 32
-
-/* cb->args[0]: entries sent so far. */
-static int vpnmasq_get_ike_dumpit(struct sk_buff *skb,
-				  struct netlink_callback *cb)
-{
-	struct vpnmasq_net *vn = vpnmasq_pernet(sock_net(skb->sk));
-	unsigned long now = jiffies;
-	struct vm_ike_info *batch;
-	unsigned int n, i;
-	u32 gen;
-
-	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-	n = vm_ike_snapshot(&vn->tables, cb->args[0], batch,
-			    VPNMASQ_DUMP_BATCH, &gen);
-	cb->seq = gen + 1;
-	for (i = 0; i < n; i++) {
-		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq,
-					&vpnmasq_genl_family, NLM_F_MULTI,
-					VPNMASQ_CMD_GET_IKE);
-
-		if (!hdr)
-			break;
-		genl_dump_check_consistent(cb, hdr);
-		if (vpnmasq_put_ike(skb, &batch[i], now)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	kfree(batch);
-	cb->args[0] += i;
-	return i ? skb->len : 0;
-}
-
-static int vpnmasq_put_esp(struct sk_buff *skb, const struct vm_esp_info *e,
+static int vpnmasq_put_esp(struct sk_buff *skb, const void *info,
 			   unsigned long now)
 {
+	const struct vm_esp_info *e = info;
 	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_ESP);
 
 	if (!nest ||
@@ -295,45 +272,10 @@ static int vpnmasq_put_esp(struct sk_buff *skb, const struct vm_esp_info *e,
 	return 0;
 }
 
-static int vpnmasq_get_esp_dumpit(struct sk_buff *skb,
-				  struct netlink_callback *cb)
-{
-	struct vpnmasq_net *vn = vpnmasq_pernet(sock_net(skb->sk));
-	unsigned long now = jiffies;
-	struct vm_esp_info *batch;
-	unsigned int n, i;
-	u32 gen;
-
-	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-	n = vm_esp_snapshot(&vn->tables, cb->args[0], batch,
-			    VPNMASQ_DUMP_BATCH, &gen);
-	cb->seq = gen + 1;
-	for (i = 0; i < n; i++) {
-		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq,
-					&vpnmasq_genl_family, NLM_F_MULTI,
-					VPNMASQ_CMD_GET_ESP);
-
-		if (!hdr)
-			break;
-		genl_dump_check_consistent(cb, hdr);
-		if (vpnmasq_put_esp(skb, &batch[i], now)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	kfree(batch);
-	cb->args[0] += i;
-	return i ? skb->len : 0;
-}
-
-static int vpnmasq_put_pending(struct sk_buff *skb,
-			       const struct vm_pending_info *e,
+static int vpnmasq_put_pending(struct sk_buff *skb, const void *info,
 			       unsigned long now)
 {
+	const struct vm_pending_info *e = info;
 	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_PENDING);
 
 	if (!nest ||
@@ -349,29 +291,89 @@ static int vpnmasq_put_pending(struct sk_buff *skb,
 	return 0;
 }
 
-static int vpnmasq_get_pending_dumpit(struct sk_buff *skb,
-				      struct netlink_callback *cb)
+/* The typed snapshots of table.c, behind one signature for the dumps. */
+static unsigned int vpnmasq_snap_ike(struct vm_tables *t, unsigned long skip,
+				     void *out, unsigned int max, u32 *gen)
+{
+	return vm_ike_snapshot(t, skip, out, max, gen);
+}
+
+static unsigned int vpnmasq_snap_esp(struct vm_tables *t, unsigned long skip,
+				     void *out, unsigned int max, u32 *gen)
+{
+	return vm_esp_snapshot(t, skip, out, max, gen);
+}
+
+static unsigned int vpnmasq_snap_pending(struct vm_tables *t,
+					 unsigned long skip, void *out,
+					 unsigned int max, u32 *gen)
+{
+	return vm_pending_snapshot(t, skip, out, max, gen);
+}
+
+struct vpnmasq_table_dump {
+	u8 cmd;
+	size_t info_size;
+	unsigned int (*snapshot)(struct vm_tables *t, unsigned long skip,
+				 void *out, unsigned int max, u32 *gen);
+	int (*put)(struct sk_buff *skb, const void *info, unsigned long now);
+};
+
+static const struct vpnmasq_table_dump vpnmasq_dump_ike = {
+	.cmd = VPNMASQ_CMD_GET_IKE,
+	.info_size = sizeof(struct vm_ike_info),
+	.snapshot = vpnmasq_snap_ike,
+	.put = vpnmasq_put_ike,
+};
+
+static const struct vpnmasq_table_dump vpnmasq_dump_esp = {
+	.cmd = VPNMASQ_CMD_GET_ESP,
+	.info_size = sizeof(struct vm_esp_info),
+	.snapshot = vpnmasq_snap_esp,
+	.put = vpnmasq_put_esp,
+};
+
+static const struct vpnmasq_table_dump vpnmasq_dump_pending = {
+	.cmd = VPNMASQ_CMD_GET_PENDING,
+	.info_size = sizeof(struct vm_pending_info),
+	.snapshot = vpnmasq_snap_pending,
+	.put = vpnmasq_put_pending,
+};
+
+#define VPNMASQ_DUMP_BATCH 64
+
+/*
+ * Resumes at the position after the entries already sent (cb->args[0]).
+ * The tables' generation changes with every entry added or removed, so a
+ * dump that raced with a change is flagged NLM_F_DUMP_INTR and retried by
+ * the client instead of listing an entry twice or missing one.
+ */
+static int vpnmasq_dump_table(struct sk_buff *skb, struct netlink_callback *cb,
+			      const struct vpnmasq_table_dump *d)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(sock_net(skb->sk));
 	unsigned long now = jiffies;
-	struct vm_pending_info *batch;
 	unsigned int n, i;
+	void *batch;
 	u32 gen;
 
-	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, sizeof(*batch), GFP_KERNEL);
+	batch = kmalloc_array(VPNMASQ_DUMP_BATCH, d->info_size, GFP_KERNEL);
 	if (!batch)
 		return -ENOMEM;
-	n = vm_pending_snapshot(&vn->tables, cb->args[0], batch,
-				VPNMASQ_DUMP_BATCH, &gen);
+	n = d->snapshot(&vn->tables, cb->args[0], batch, VPNMASQ_DUMP_BATCH,
+			&gen);
+	/* 0 would turn the check off. */
+	cb->seq = gen | 1U << 31;
 	for (i = 0; i < n; i++) {
 		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq,
 					&vpnmasq_genl_family, NLM_F_MULTI,
-					VPNMASQ_CMD_GET_PENDING);
+					d->cmd);
 
 		if (!hdr)
 			break;
-		if (vpnmasq_put_pending(skb, &batch[i], now)) {
+		genl_dump_check_consistent(cb, hdr);
+		if (d->put(skb, batch + i * d->info_size, now)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
@@ -380,6 +382,24 @@ static int vpnmasq_get_pending_dumpit(struct sk_buff *skb,
 	kfree(batch);
 	cb->args[0] += i;
 	return i ? skb->len : 0;
+}
+
+static int vpnmasq_get_ike_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	return vpnmasq_dump_table(skb, cb, &vpnmasq_dump_ike);
+}
+
+static int vpnmasq_get_esp_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	return vpnmasq_dump_table(skb, cb, &vpnmasq_dump_esp);
+}
+
+static int vpnmasq_get_pending_dumpit(struct sk_buff *skb,
+				      struct netlink_callback *cb)
+{
+	return vpnmasq_dump_table(skb, cb, &vpnmasq_dump_pending);
 }
 
 static int vpnmasq_put_pptp(struct sk_buff *skb,
@@ -458,6 +478,99 @@ static int vpnmasq_get_pptp_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+static int vpnmasq_reply_removed(struct genl_info *info, u8 cmd, u32 n)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = vpnmasq_reply_alloc(info, cmd, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, VPNMASQ_A_N_REMOVED, n)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int vpnmasq_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	u8 table = VPNMASQ_TABLE_ALL;
+	unsigned int what = 0;
+	__be32 lan = 0;
+	u32 n = 0;
+
+	if (tb[VPNMASQ_A_TABLE])
+		table = nla_get_u8(tb[VPNMASQ_A_TABLE]);
+	if (tb[VPNMASQ_A_LAN]) {
+		lan = nla_get_in_addr(tb[VPNMASQ_A_LAN]);
+		if (!lan) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNMASQ_A_LAN],
+					    "0.0.0.0 is not a LAN host");
+			return -EINVAL;
+		}
+	}
+	if (table == VPNMASQ_TABLE_ALL || table == VPNMASQ_TABLE_IKE)
+		what |= VM_FLUSH_IKE;
+	if (table == VPNMASQ_TABLE_ALL || table == VPNMASQ_TABLE_ESP)
+		what |= VM_FLUSH_ESP;
+	if (what)
+		n += vm_tables_flush(&vn->tables, lan, what);
+	if (table == VPNMASQ_TABLE_ALL || table == VPNMASQ_TABLE_PPTP)
+		n += vpnmasq_pptp_flush(vn, lan);
+	return vpnmasq_reply_removed(info, VPNMASQ_CMD_FLUSH, n);
+}
+
+static int vpnmasq_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	__be32 remote = 0;
+	u32 n;
+
+	if (!tb[VPNMASQ_A_ICOOKIE] == !tb[VPNMASQ_A_SPI]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "give either an ISAKMP cookie or an ESP SPI");
+		return -EINVAL;
+	}
+	if (tb[VPNMASQ_A_REMOTE])
+		remote = nla_get_in_addr(tb[VPNMASQ_A_REMOTE]);
+	if (tb[VPNMASQ_A_ICOOKIE]) {
+		n = vm_ike_del_cookie(&vn->tables,
+				      nla_get_be64(tb[VPNMASQ_A_ICOOKIE]),
+				      remote);
+		if (!n) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[VPNMASQ_A_ICOOKIE],
+					    "no ISAKMP association with this cookie");
+			return -ENOENT;
+		}
+	} else {
+		n = vm_esp_del_spi(&vn->tables,
+				   nla_get_be32(tb[VPNMASQ_A_SPI]), remote);
+		if (!n) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNMASQ_A_SPI],
+					    "no ESP association with this SPI");
+			return -ENOENT;
+		}
+	}
+	return vpnmasq_reply_removed(info, VPNMASQ_CMD_DEL, n);
+}
+
+static int vpnmasq_reset_stats_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
+
+	mutex_lock(&vn->lock);
+	vpnmasq_stats_reset(vn);
+	mutex_unlock(&vn->lock);
+	return 0;
+}
+
 static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_CONFIG,
@@ -504,6 +617,27 @@ static const struct genl_ops vpnmasq_genl_ops[] = {
 		.policy = vpnmasq_empty_policy,
 		.maxattr = VPNMASQ_A_MAX,
 	},
+	{
+		.cmd = VPNMASQ_CMD_FLUSH,
+		.doit = vpnmasq_flush_doit,
+		.policy = vpnmasq_flush_policy,
+		.maxattr = VPNMASQ_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VPNMASQ_CMD_DEL,
+		.doit = vpnmasq_del_doit,
+		.policy = vpnmasq_del_policy,
+		.maxattr = VPNMASQ_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VPNMASQ_CMD_RESET_STATS,
+		.doit = vpnmasq_reset_stats_doit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static const struct genl_multicast_group vpnmasq_mcgrps[] = {
@@ -522,12 +656,110 @@ static struct genl_family vpnmasq_genl_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(vpnmasq_mcgrps),
 };
 
+/* ---- events ---------------------------------------------------------- */
+
+/* Cleared before the family goes; events are sent under RCU. */
+static bool vpnmasq_events_live __read_mostly;
+
+static struct sk_buff *vpnmasq_event_start(struct vpnmasq_net *vn, u8 type,
+					   u8 reason, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!READ_ONCE(vpnmasq_events_live) ||
+	    !genl_has_listeners(&vpnmasq_genl_family, vn->net, 0))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	*hdr = genlmsg_put(skb, 0, 0, &vpnmasq_genl_family, 0,
+			   VPNMASQ_CMD_EVENT);
+	if (!*hdr ||
+	    nla_put_u8(skb, VPNMASQ_A_EVENT, type) ||
+	    nla_put_u8(skb, VPNMASQ_A_REASON, reason))
+		goto lost_free;
+	return skb;
+
+lost_free:
+	nlmsg_free(skb);
+lost:
+	vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
+	return NULL;
+}
+
+static void vpnmasq_event_send(struct vpnmasq_net *vn, struct sk_buff *skb,
+			       void *hdr)
+{
+	int err;
+
+	genlmsg_end(skb, hdr);
+	err = genlmsg_multicast_netns(&vpnmasq_genl_family, vn->net, skb, 0,
+				      0, GFP_ATOMIC);
+	/* ESRCH: the last listener left meanwhile. */
+	if (err && err != -ESRCH)
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
+}
+
+/* vm_tables.notify: under the tables' lock, BHs off. */
+void vpnmasq_event_tables(struct vm_tables *t, const struct vm_event *ev)
+{
+	struct vpnmasq_net *vn = container_of(t, struct vpnmasq_net, tables);
+	unsigned long now = jiffies;
+	struct sk_buff *skb;
+	void *hdr;
+	int err;
+
+	skb = vpnmasq_event_start(vn, ev->type, ev->reason, &hdr);
+	if (!skb)
+		return;
+	switch (ev->kind) {
+	case VM_EV_IKE:
+		err = vpnmasq_put_ike(skb, &ev->ike, now);
+		break;
+	case VM_EV_ESP:
+		err = vpnmasq_put_esp(skb, &ev->esp, now);
+		break;
+	default:
+		err = vpnmasq_put_pending(skb, &ev->pending, now);
+		break;
+	}
+	if (err) {
+		nlmsg_free(skb);
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
+		return;
+	}
+	vpnmasq_event_send(vn, skb, hdr);
+}
+
+void vpnmasq_event_pptp(struct vpnmasq_net *vn, u8 type, u8 reason,
+			const struct vpnmasq_pptp_info *call)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = vpnmasq_event_start(vn, type, reason, &hdr);
+	if (!skb)
+		return;
+	if (vpnmasq_put_pptp(skb, call)) {
+		nlmsg_free(skb);
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
+		return;
+	}
+	vpnmasq_event_send(vn, skb, hdr);
+}
+
 int __init vpnmasq_netlink_init(void)
 {
-	return genl_register_family(&vpnmasq_genl_family);
+	int err = genl_register_family(&vpnmasq_genl_family);
+
+	if (!err)
+		WRITE_ONCE(vpnmasq_events_live, true);
+	return err;
 }
 
 void vpnmasq_netlink_exit(void)
 {
+	WRITE_ONCE(vpnmasq_events_live, false);
+	synchronize_rcu();
 	genl_unregister_family(&vpnmasq_genl_family);
 }

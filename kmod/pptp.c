@@ -169,51 +169,6 @@ unsigned int vpnmasq_pptp_prerouting(struct vpnmasq_net *vn,
 	return NF_ACCEPT;
 }
 
-/*
- * After conntrack: counts new control connections that got the helper,
- * and gives a call's new GRE entry vpnmasq's helper to count its packets.
- */
-void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
-			  const struct vpnmasq_config *cfg,
-			  struct sk_buff *skb)
-{
-	enum ip_conntrack_info ctinfo;
-	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
-
-	if (!ct || nf_ct_is_confirmed(ct) || nf_ct_is_template(ct))
-		return;
-	switch (nf_ct_protonum(ct)) {
-	case IPPROTO_TCP:
-		if (vpnmasq_is_pptp(ct))
-			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_ATTACHED);
-		break;
-	case IPPROTO_GRE:
-		if (!ct->master || !vpnmasq_is_pptp(ct->master) || nfct_help(ct))
-			break;
-		/* Untracked, the call still works; its GRE is just not counted. */
-		if (vpnmasq_pptp_remember(vn, cfg, ct) &&
-		    vpnmasq_ct_track(ct))
-			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_OPENED);
-		else
-			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
-		break;
-	}
-}
-
-struct vpnmasq_gre_row {
-	const struct nf_conn *master;
-	__be32 orig_src;
-	u64 packets[IP_CT_DIR_MAX];
-};
-
-/* @ctrl[i] is @calls[i]'s control connection, only to join while walking. */
-struct vpnmasq_pptp_walk {
-	struct vpnmasq_pptp_info *calls;
-	const struct nf_conn **ctrl;
-	struct vpnmasq_gre_row *gre;
-	unsigned int n_calls, n_gre, max;
-};
-
 static u8 vpnmasq_pptp_call_state(enum pptp_ctrlcall_state s)
 {
 	switch (s) {
@@ -252,22 +207,16 @@ static u8 vpnmasq_pptp_session_state(enum pptp_ctrlsess_state s)
 	}
 }
 
-static void vpnmasq_pptp_walk_control(struct vpnmasq_pptp_walk *w,
-				      const struct nf_conn *ct)
+/* @ct is a control connection with the PPTP helper. */
+static void vpnmasq_pptp_fill(struct vpnmasq_pptp_info *c,
+			      const struct nf_conn *ct)
 {
+	const struct nf_ct_pptp_master *info = nfct_help_data(ct);
 	const struct nf_conntrack_tuple *orig, *repl;
-	const struct nf_ct_pptp_master *info;
-	struct vpnmasq_pptp_info *c;
 	__be16 sent;
-
-	if (w->n_calls == w->max || !vpnmasq_pptp_call_live(ct))
-		return;
-	info = nfct_help_data(ct);
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	repl = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	w->ctrl[w->n_calls] = ct;
-	c = &w->calls[w->n_calls++];
 	memset(c, 0, sizeof(*c));
 	c->lan = orig->src.u3.ip;
 	c->lan_port = ntohs(orig->src.u.tcp.port);
@@ -289,6 +238,126 @@ static void vpnmasq_pptp_walk_control(struct vpnmasq_pptp_walk *w,
 	c->pns_call_id = ntohs(sent);
 	c->session = vpnmasq_pptp_session_state(READ_ONCE(info->sstate));
 	c->call = vpnmasq_pptp_call_state(READ_ONCE(info->cstate));
+}
+
+/*
+ * After conntrack: counts new control connections that got the helper,
+ * and gives a call's new GRE entry vpnmasq's helper to count its packets.
+ */
+void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
+			  const struct vpnmasq_config *cfg,
+			  struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	if (!ct || nf_ct_is_confirmed(ct) || nf_ct_is_template(ct))
+		return;
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+		if (vpnmasq_is_pptp(ct))
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_ATTACHED);
+		break;
+	case IPPROTO_GRE:
+		if (!ct->master || !vpnmasq_is_pptp(ct->master) || nfct_help(ct))
+			break;
+		/* Untracked, the call still works; its GRE is just not counted. */
+		if (vpnmasq_pptp_remember(vn, cfg, ct) &&
+		    vpnmasq_ct_track(ct)) {
+			struct vpnmasq_pptp_info call;
+
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_OPENED);
+			vpnmasq_pptp_fill(&call, ct->master);
+			vpnmasq_event_pptp(vn, VPNMASQ_EVENT_NEW,
+					   VPNMASQ_REASON_NONE, &call);
+		} else {
+			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
+		}
+		break;
+	}
+}
+
+/* A call's GRE entry, tracked by vpnmasq, is being destroyed. */
+void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre)
+{
+	const struct vpnmasq_gre_count *gc = nfct_help_data(gre);
+	struct vpnmasq_pptp_info call;
+	bool lan_first;
+
+	vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_CLOSED);
+	if (!gre->master || !vpnmasq_is_pptp(gre->master))
+		return;
+	vpnmasq_pptp_fill(&call, gre->master);
+	lan_first = gre->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip ==
+		    call.lan;
+	call.gre_out = atomic64_read(&gc->packets[lan_first ?
+				     IP_CT_DIR_ORIGINAL : IP_CT_DIR_REPLY]);
+	call.gre_in = atomic64_read(&gc->packets[lan_first ?
+				    IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL]);
+	vpnmasq_event_pptp(vn, VPNMASQ_EVENT_DEL, VPNMASQ_REASON_CLOSED,
+			   &call);
+}
+
+struct vpnmasq_pptp_kill {
+	__be32 lan;		/* 0: every call */
+	unsigned int calls;
+};
+
+/* Control connections with the PPTP helper and their GRE entries go. */
+static int vpnmasq_pptp_kill_one(struct nf_conn *ct, void *data)
+{
+	struct vpnmasq_pptp_kill *k = data;
+	const struct nf_conn *ctrl = NULL;
+	bool kill;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return 0;
+	if (nf_ct_protonum(ct) == IPPROTO_TCP)
+		ctrl = ct;
+	else if (nf_ct_protonum(ct) == IPPROTO_GRE)
+		ctrl = ct->master;
+	rcu_read_lock();
+	kill = ctrl && vpnmasq_is_pptp(ctrl) &&
+	       (!k->lan ||
+		ctrl->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip == k->lan);
+	rcu_read_unlock();
+	if (kill && ctrl == ct)
+		k->calls++;
+	return kill;
+}
+
+unsigned int vpnmasq_pptp_flush(struct vpnmasq_net *vn, __be32 lan)
+{
+	struct vpnmasq_pptp_kill kill = { .lan = lan };
+	struct nf_ct_iter_data iter = { .net = vn->net, .data = &kill };
+
+	if (!vpnmasq_pptp_helper)
+		return 0;
+	nf_ct_iterate_cleanup_net(vpnmasq_pptp_kill_one, &iter);
+	return kill.calls;
+}
+
+struct vpnmasq_gre_row {
+	const struct nf_conn *master;
+	__be32 orig_src;
+	u64 packets[IP_CT_DIR_MAX];
+};
+
+/* @ctrl[i] is @calls[i]'s control connection, only to join while walking. */
+struct vpnmasq_pptp_walk {
+	struct vpnmasq_pptp_info *calls;
+	const struct nf_conn **ctrl;
+	struct vpnmasq_gre_row *gre;
+	unsigned int n_calls, n_gre, max;
+};
+
+static void vpnmasq_pptp_walk_control(struct vpnmasq_pptp_walk *w,
+				      const struct nf_conn *ct)
+{
+	if (w->n_calls == w->max || !vpnmasq_pptp_call_live(ct))
+		return;
+	w->ctrl[w->n_calls] = ct;
+	vpnmasq_pptp_fill(&w->calls[w->n_calls++], ct);
 }
 
 static void vpnmasq_pptp_walk_gre(struct vpnmasq_pptp_walk *w,

@@ -37,6 +37,8 @@ struct vpnmasq_net {
 	/* Serializes configuration changes of this namespace. */
 	struct mutex lock;
 	struct vpnmasq_stats __percpu *stats;
+	/* What the counters read at the last reset, under @lock. */
+	struct vpnmasq_stats stats_base;
 	struct vm_tables tables;
 	/* Expires idle associations and releases unused zones. */
 	struct delayed_work gc_work;
@@ -59,7 +61,9 @@ static inline void vpnmasq_stat_inc(struct vpnmasq_net *vn,
 	this_cpu_inc(vn->stats->cnt[stat]);
 }
 
+/* Both under vn->lock: the counters since the last reset, and a reset. */
 void vpnmasq_stats_sum(struct vpnmasq_net *vn, struct vpnmasq_stats *sum);
+void vpnmasq_stats_reset(struct vpnmasq_net *vn);
 int vpnmasq_config_replace(struct vpnmasq_net *vn,
 			   const struct vpnmasq_config *cfg);
 
@@ -128,6 +132,8 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
 						unsigned int max,
 						unsigned int *n);
+unsigned int vpnmasq_pptp_flush(struct vpnmasq_net *vn, __be32 lan);
+void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre);
 
 /* net.c */
 void vpnmasq_serial_kick(struct vpnmasq_net *vn,
@@ -136,5 +142,9 @@ int vpnmasq_net_init(void);
 void vpnmasq_net_exit(void);
 int vpnmasq_netlink_init(void);
 void vpnmasq_netlink_exit(void);
+/* netlink.c: the "events" multicast group, may be called in softirq. */
+void vpnmasq_event_tables(struct vm_tables *t, const struct vm_event *ev);
+void vpnmasq_event_pptp(struct vpnmasq_net *vn, u8 type, u8 reason,
+			const struct vpnmasq_pptp_info *call);
 
 #endif /* _VPNMASQ_H */
