@@ -1,6 +1,12 @@
 # vpnmasq: top-level build. See README.md.
 #   make [KVER=<kernel>]   module for that kernel's headers + vpnmasq-ctl
-#   make install           module (updates/, depmod) + tool
+#   make install           module (updates/, depmod) + install-userspace
+#   make install-userspace tool, man pages, bash completion, systemd unit,
+#                          example configs (DESTDIR, PREFIX honoured)
+#   make dkms-install      module source to /usr/src, DKMS builds and installs
+#                          it for KVER= or every kernel with headers
+#   make dkms-remove       every vpnmasq version out of DKMS and /usr/src
+#   make man               build/man/*.8 from doc/*.scd
 #   make check             every test (installs its dependencies)
 #   make demo              boots the VM and shows vpnmasq at work
 
@@ -14,11 +20,21 @@ KOBJ    := $(BUILD)/kmod/$(KVER)
 UBUILD  := $(BUILD)/userspace
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/vpnmasq
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /lib/systemd/system
+BASHCOMPDIR ?= /usr/share/bash-completion/completions
+
+VERSION := $(shell sed -n 's/.*VPNMASQ_VERSION "\(.*\)".*/\1/p' kmod/version.h)
 
 KBUILD_ARGS := -C $(KDIR) M=$(KOBJ) CONFIG_NF_VPNMASQ=m
 
 .PHONY: all module modules-all tool install install-module install-tool \
-	check demo deps checkpatch sparse unit clean
+	check demo deps checkpatch sparse unit clean man unit-file \
+	install-userspace install-man install-completion install-unit \
+	install-config uninstall dkms-source dkms-install dkms-remove FORCE
 
 all: module tool
 
@@ -47,7 +63,7 @@ tool:
 	cmake -S userspace -B $(UBUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(UBUILD) -j$(shell nproc)
 
-install: install-module install-tool
+install: install-module install-userspace
 
 # File targets, so that installing what is already built runs neither
 # kbuild nor cmake (slow in the test VM).
@@ -68,7 +84,115 @@ install-module: $(KOBJ)/vpnmasq.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 install-tool: $(UBUILD)/vpnmasq-ctl
-	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/vpnmasq-ctl
+	install -D -m 0755 $< $(DESTDIR)$(SBINDIR)/vpnmasq-ctl
+
+# --- packaging: man pages, completion, systemd unit, configs, DKMS --------
+
+MANS := $(BUILD)/man/vpnmasq.8 $(BUILD)/man/vpnmasq-ctl.8
+UNIT := $(BUILD)/packaging/vpnmasq.service
+COMPLETION := $(BUILD)/completion/vpnmasq-ctl
+
+man: $(MANS)
+
+$(BUILD)/man/%.8: doc/%.8.scd kmod/version.h
+	@mkdir -p $(@D)
+	@command -v scdoc >/dev/null || { echo "vpnmasq: scdoc missing (apt-get install scdoc)" >&2; exit 1; }
+	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc >$@.tmp && mv $@.tmp $@
+
+# The unit names the tool where install-tool puts it: regenerated whenever
+# SBINDIR or SYSCONFDIR differ from the last time.
+unit-file: $(UNIT)
+$(UNIT): packaging/vpnmasq.service.in FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(COMPLETION): $(UBUILD)/vpnmasq-ctl
+	@mkdir -p $(@D)
+	@if ! $< completion bash >$@.tmp 2>$@.err || ! [ -s $@.tmp ]; then \
+		echo "vpnmasq: '$< completion bash' failed, no bash completion to install:" >&2; \
+		sed 's/^/    /' $@.err >&2; rm -f $@.tmp $@.err; exit 1; fi
+	@rm -f $@.err
+	mv $@.tmp $@
+
+install-userspace: install-tool install-man install-completion install-unit install-config
+
+install-man: $(MANS)
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
+
+install-completion: $(COMPLETION)
+	install -D -m 0644 $< $(DESTDIR)$(BASHCOMPDIR)/vpnmasq-ctl
+
+install-unit: $(UNIT)
+	install -D -m 0644 $< $(DESTDIR)$(UNITDIR)/vpnmasq.service
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# The live config is the admin's: installed once, never overwritten.
+install-config:
+	install -D -m 0644 packaging/vpnmasq.conf $(DESTDIR)$(DOCDIR)/examples/vpnmasq.conf
+	install -D -m 0644 packaging/modprobe.d/vpnmasq.conf \
+		$(DESTDIR)$(DOCDIR)/examples/modprobe.d/vpnmasq.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/vpnmasq/vpnmasq.conf ]; then \
+		echo "vpnmasq: keeping $(DESTDIR)$(SYSCONFDIR)/vpnmasq/vpnmasq.conf"; \
+	else \
+		echo install -D -m 0644 packaging/vpnmasq.conf $(DESTDIR)$(SYSCONFDIR)/vpnmasq/vpnmasq.conf; \
+		install -D -m 0644 packaging/vpnmasq.conf $(DESTDIR)$(SYSCONFDIR)/vpnmasq/vpnmasq.conf; \
+	fi
+
+# Leaves /etc/vpnmasq/vpnmasq.conf (the admin's) and DKMS (dkms-remove).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vpnmasq-ctl $(DESTDIR)$(BASHCOMPDIR)/vpnmasq-ctl \
+		$(DESTDIR)$(UNITDIR)/vpnmasq.service \
+		$(DESTDIR)$(MANDIR)/man8/vpnmasq.8 $(DESTDIR)$(MANDIR)/man8/vpnmasq-ctl.8 \
+		$(DESTDIR)/lib/modules/$(KVER)/updates/vpnmasq.ko
+	rm -rf $(DESTDIR)$(DOCDIR)
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# DKMS: the source tree /usr/src/vpnmasq-VERSION holds dkms.conf and kmod/
+# as in this repository. Without KVER= on the command line (or in the
+# environment), DKMS builds for every kernel whose headers are installed.
+DKMS_SRC   := $(DESTDIR)/usr/src/vpnmasq-$(VERSION)
+DKMS_KVERS := $(if $(filter command line environment,$(origin KVER)),$(KVER),\
+	$(shell for d in /lib/modules/*/build; do [ -e "$$d/Makefile" ] && \
+		basename "$${d%/build}"; done))
+
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp --parents $(KSRC) $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf.in >$(DKMS_SRC)/dkms.conf
+
+# A re-install removes the version first, so DKMS rebuilds from the current
+# sources. DKMS and `make install-module` are alternatives: a plain copy in
+# updates/ would shadow the DKMS one or be taken for the distribution's.
+dkms-install:
+	@[ -z "$(DESTDIR)" ] || { echo "vpnmasq: dkms-install acts on this system; for a staged tree use dkms-source" >&2; exit 1; }
+	@command -v dkms >/dev/null || { echo "vpnmasq: dkms missing (apt-get install dkms)" >&2; exit 1; }
+	@[ -n "$(DKMS_KVERS)" ] || { echo "vpnmasq: no kernel headers found under /lib/modules/*/build" >&2; exit 1; }
+	@if [ -n "$$(dkms status -m vpnmasq -v $(VERSION))" ]; then \
+		echo dkms remove -m vpnmasq -v $(VERSION) --all; \
+		dkms remove -m vpnmasq -v $(VERSION) --all; fi
+	$(MAKE) --no-print-directory dkms-source
+	dkms add -m vpnmasq -v $(VERSION)
+	@set -e; for k in $(DKMS_KVERS); do \
+		if [ -e /lib/modules/$$k/updates/vpnmasq.ko ]; then \
+			echo "vpnmasq: removing /lib/modules/$$k/updates/vpnmasq.ko (make install's): DKMS takes over"; \
+			rm -f /lib/modules/$$k/updates/vpnmasq.ko; fi; \
+		echo dkms install -m vpnmasq -v $(VERSION) -k $$k; \
+		dkms install -m vpnmasq -v $(VERSION) -k $$k; \
+	done
+
+dkms-remove:
+	@command -v dkms >/dev/null || { echo "vpnmasq: dkms missing" >&2; exit 1; }
+	@set -e; for v in $$(dkms status -m vpnmasq | sed -n 's|^vpnmasq/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
+		echo dkms remove -m vpnmasq -v $$v --all; \
+		dkms remove -m vpnmasq -v $$v --all; \
+		rm -rf /usr/src/vpnmasq-$$v; \
+	done
+	rm -rf /usr/src/vpnmasq-$(VERSION)
+
+FORCE:
 
 deps:
 	scripts/deps.sh

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.." || exit 1
 say() { printf '\n## %s\n' "$*"; }
 pptp_ping() { pptp_up "$1" && ip netns exec "$1" ping -c 2 -W 5 -I ppp0 "$PPTP_SERVER_PPP"; }
 
-make -s install KVER="$(uname -r)" >/dev/null
+make -s install-module install-tool KVER="$(uname -r)" >/dev/null
 modprobe vpnmasq || exit 1
 topo_setup 2
 say "gateway: 192.168.1.0/24 -> masquerade -> $GW_PUB; server: $REMOTE"

@@ -9,7 +9,7 @@ CTL=/usr/local/sbin/vpnmasq-ctl
 kmsg_mark
 
 check "make install (module + tool) into the guest" \
-	make -s install KVER="$(uname -r)"
+	make -s install-module install-tool KVER="$(uname -r)"
 check "modprobe vpnmasq" modprobe vpnmasq
 check "module is listed" grep -q '^vpnmasq ' /proc/modules
 

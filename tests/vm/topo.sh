@@ -11,7 +11,7 @@ CTL=${CTL:-/usr/local/sbin/vpnmasq-ctl}
 # vpnmasq_load: installs the built module into the guest's overlay unless a
 # test before did, and loads it (one check)
 vpnmasq_load() {
-	modinfo vpnmasq >/dev/null 2>&1 || make -s install KVER="$(uname -r)"
+	modinfo vpnmasq >/dev/null 2>&1 || make -s install-module install-tool KVER="$(uname -r)"
 	check "modprobe vpnmasq" modprobe vpnmasq
 }
 
