@@ -63,6 +63,20 @@ for k in "${kernels[@]}"; do
 done
 step "checkpatch clean on kmod/" "$logs/checkpatch.log" scripts/checkpatch.sh
 
+# packaging: man pages in step with the code, the systemd unit, DKMS
+step "man pages document every command, option, tunable and counter" \
+	"$logs/man.log" scripts/check-man.sh
+if command -v systemd-analyze >/dev/null; then
+	step "systemd-analyze verify vpnmasq.service" "$logs/unit.log" \
+		scripts/check-packaging.sh unit
+else
+	echo "SKIP (not counted): systemd-analyze missing, vpnmasq.service not verified"
+fi
+for k in "${kernels[@]}"; do
+	step "DKMS builds the module for $k" "$logs/dkms-$k.log" \
+		scripts/check-packaging.sh dkms "$k"
+done
+
 # in the VM: every tests/vm/t_*.sh, once per kernel
 for k in "${kernels[@]}"; do
 	log=$logs/vm-$k.log
