@@ -439,10 +439,14 @@ static int vpnmasq_get_pptp_start(struct netlink_callback *cb)
 	struct vpnmasq_pptp_info *calls;
 	unsigned int max, n;
 
+	/* A call has a control and a GRE entry; slack for the walk's time. */
 	rcu_read_lock();
-	max = rcu_dereference(vn->config)->max_assoc;
+	max = min(rcu_dereference(vn->config)->max_assoc,
+		  nf_conntrack_count(net) + 16);
 	rcu_read_unlock();
 	calls = vpnmasq_pptp_snapshot(net, max, &n);
+	if (IS_ERR(calls))
+		return PTR_ERR(calls);
 	cb->args[1] = (unsigned long)calls;
 	cb->args[2] = n;
 	return 0;

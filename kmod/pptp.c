@@ -431,7 +431,8 @@ static void vpnmasq_pptp_join(struct vpnmasq_pptp_walk *w)
 
 /*
  * Snapshot of the calls in @net, at most @max; one walk of the conntrack
- * table, as "conntrack -L" does. Returns the array (kvfree it) or NULL.
+ * table, as "conntrack -L" does. Returns the array (kvfree it), NULL if
+ * the kernel has no PPTP helper, or ERR_PTR(-ENOMEM).
  */
 struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
 						unsigned int max,
@@ -453,7 +454,7 @@ struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
 		*n = w.n_calls;
 	} else {
 		kvfree(w.calls);
-		w.calls = NULL;
+		w.calls = ERR_PTR(-ENOMEM);
 	}
 	kvfree(w.gre);
 	kvfree(w.ctrl);
