@@ -200,6 +200,14 @@ deps:
 checkpatch:
 	scripts/checkpatch.sh
 
+# patches/: vpnmasq as a patch to Linux 6.1 and 6.12 (see patches/README)
+.PHONY: patches check-intree
+patches:
+	scripts/mkpatch.sh
+
+check-intree:
+	scripts/check-intree.sh
+
 unit: tool
 	ctest --test-dir $(UBUILD) --output-on-failure
 

@@ -76,6 +76,8 @@ for k in "${kernels[@]}"; do
 	step "DKMS builds the module for $k" "$logs/dkms-$k.log" \
 		scripts/check-packaging.sh dkms "$k"
 done
+step "patches/ current, vpnmasq builds in the 6.1 and 6.12 trees" "$logs/intree.log" \
+	scripts/check-intree.sh
 
 # in the VM: every tests/vm/t_*.sh, once per kernel
 for k in "${kernels[@]}"; do

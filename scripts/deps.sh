@@ -11,6 +11,8 @@ pkgs=(
 	libgtest-dev libbenchmark-dev clang libclang-rt-14-dev
 	# quality gates: checkpatch comes from the kernel source tarballs
 	sparse linux-source-6.1 linux-source-6.12
+	# make check-intree: building in the kernel trees themselves
+	flex bison bc libelf-dev libssl-dev
 	# the VM: Debian's 6.1 and 6.12 kernels under qemu
 	linux-image-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
 	# guest test tools and real VPN peers
