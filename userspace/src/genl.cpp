@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -19,7 +20,9 @@ namespace {
 
 constexpr int kRcvBuf = 256 * 1024; // the kernel caps it at net.core.rmem_max
 constexpr int kSndBuf = 32 * 1024;
-constexpr int kDumpAttempts = 10;
+// Notifications come in bursts (a flush of thousands of entries): with the
+// privilege the group asks for anyway, the cap does not apply.
+constexpr int kEventRcvBuf = 4 * 1024 * 1024;
 
 class LibnlCategory : public std::error_category {
 public:
@@ -54,13 +57,104 @@ NetlinkError nl_failure(const std::string &what, int nlerr)
 
 } // namespace
 
+namespace {
+
+// The messages of one dump attempt, copied back to back into one buffer
+// (NLMSG_ALIGNed like in a datagram): no allocation per entry, and nothing
+// is delivered before the dump is known to be consistent.
+class Kept {
+public:
+	void add(const nlmsghdr *nlh)
+	{
+		const auto *p = reinterpret_cast<const uint8_t *>(nlh);
+		size_t at = bytes_.size();
+		bytes_.resize(at + NLMSG_ALIGN(nlh->nlmsg_len));
+		std::memcpy(bytes_.data() + at, p, nlh->nlmsg_len);
+		count_++;
+	}
+	size_t count() const { return count_; }
+	template <typename Fn> void for_each(Fn &&fn) const
+	{
+		size_t pos = 0;
+		while (pos < bytes_.size()) {
+			const auto *nlh = reinterpret_cast<const nlmsghdr *>(bytes_.data() + pos);
+			fn(nlh);
+			pos += NLMSG_ALIGN(nlh->nlmsg_len);
+		}
+	}
+
+private:
+	std::vector<uint8_t> bytes_;
+	size_t count_ = 0;
+};
+
+// Parses messages into one attribute table, reused for every message.
+class Parser {
+public:
+	explicit Parser(int maxattr) : tb_(maxattr + 1), maxattr_(maxattr) {}
+	Attrs parse(const nlmsghdr *nlh)
+	{
+		// genlmsg_parse() checks the header length and the attributes'
+		// bounds, and clears the table first.
+		if (genlmsg_parse(const_cast<nlmsghdr *>(nlh), 0, tb_.data(), maxattr_, nullptr) <
+		    0)
+			throw NetlinkError(libnl_error(NLE_MSG_TOOSHORT),
+					   "malformed message from the kernel");
+		return Attrs(tb_.data(), maxattr_);
+	}
+
+private:
+	std::vector<nlattr *> tb_;
+	int maxattr_;
+};
+
+// The fake kernel of the socket libnl is reading from (one per thread).
+thread_local FakeKernel *t_fake = nullptr;
+
+class FakeScope {
+public:
+	explicit FakeScope(FakeKernel *fake) : prev_(t_fake) { t_fake = fake; }
+	~FakeScope() { t_fake = prev_; }
+	FakeScope(const FakeScope &) = delete;
+	FakeScope &operator=(const FakeScope &) = delete;
+
+private:
+	FakeKernel *prev_;
+};
+
+// nl_recv()'s stand-in: the datagram in a malloc()ed buffer, as libnl
+// frees it.
+int fake_recv(nl_sock *, sockaddr_nl *nla, unsigned char **buf, ucred **)
+{
+	std::vector<uint8_t> d;
+	int n = t_fake ? t_fake->receive(d) : -NLE_BAD_SOCK;
+	if (n <= 0)
+		return n;
+	n = static_cast<int>(d.size());
+	*buf = static_cast<unsigned char *>(std::malloc(d.size()));
+	if (!*buf)
+		return -NLE_NOMEM;
+	std::memcpy(*buf, d.data(), d.size());
+	nla->nl_family = AF_NETLINK;
+	nla->nl_pid = 0;
+	return n;
+}
+
+int accept_any_seq(nl_msg *, void *)
+{
+	return NL_OK;
+}
+
+} // namespace
+
 // State of one request/reply exchange, shared with libnl's C callbacks.
 struct Genl::Exchange {
-	explicit Exchange(int max) : maxattr(max) {}
-	int maxattr;
-	const ReplyFn *on_reply = nullptr;		   // called per reply, or
-	std::vector<std::vector<uint8_t>> *kept = nullptr; // copies kept (dumps)
-	std::optional<Extack> ack;			   // error, ACK or DONE
+	explicit Exchange(int max) : parser(max) {}
+	Parser parser;
+	const ReplyFn *on_reply = nullptr; // called per reply, or
+	Kept *kept = nullptr;		   // copies kept (dumps)
+	bool keep_interrupted = false;	   // go on keeping after NLM_F_DUMP_INTR
+	std::optional<Extack> ack;	   // error, ACK or DONE
 	bool done = false;
 	bool interrupted = false;
 	std::exception_ptr failure; // thrown by on_reply: rethrown after libnl returns
@@ -70,26 +164,17 @@ namespace {
 
 using Exchange = Genl::Exchange;
 
-void deliver(const nlmsghdr *nlh, int maxattr, const ReplyFn &fn)
-{
-	std::vector<nlattr *> tb(maxattr + 1);
-	// genlmsg_parse() checks the header length and the attributes' bounds.
-	if (genlmsg_parse(const_cast<nlmsghdr *>(nlh), 0, tb.data(), maxattr, nullptr) < 0)
-		throw NetlinkError(libnl_error(NLE_MSG_TOOSHORT),
-				   "malformed reply from the kernel");
-	fn(Attrs(tb.data(), maxattr));
-}
-
 int on_valid(nl_msg *msg, void *arg)
 {
 	auto *x = static_cast<Exchange *>(arg);
 	const nlmsghdr *nlh = nlmsg_hdr(msg);
 	try {
 		if (x->kept) {
-			const auto *p = reinterpret_cast<const uint8_t *>(nlh);
-			x->kept->emplace_back(p, p + nlh->nlmsg_len);
+			// An interrupted attempt is thrown away: no copies.
+			if (!x->interrupted || x->keep_interrupted)
+				x->kept->add(nlh);
 		} else if (x->on_reply && *x->on_reply) {
-			deliver(nlh, x->maxattr, *x->on_reply);
+			(*x->on_reply)(x->parser.parse(nlh));
 		}
 	} catch (...) {
 		x->failure = std::current_exception();
@@ -147,39 +232,59 @@ MsgPtr new_request(int family, uint8_t cmd, uint8_t version, int flags)
 	return msg;
 }
 
-Genl::Genl(const std::string &family, int maxattr, AttrNamer namer)
-	: sock_(nl_socket_alloc()), maxattr_(maxattr), namer_(std::move(namer))
+namespace {
+
+// A connected generic netlink socket with extended acks and buffers of
+// @rcvbuf / @sndbuf bytes.
+SockPtr open_genl(int rcvbuf, int sndbuf)
 {
-	if (!sock_)
+	SockPtr sock(nl_socket_alloc());
+	if (!sock)
 		throw out_of_memory();
-	int err = genl_connect(sock_.get());
+	int err = genl_connect(sock.get());
 	if (err < 0)
 		throw nl_failure("cannot open a generic netlink socket", err);
-
 	// Extended acks: the kernel's reason and the offending attribute.
 	// Kernels without it just send plain errors.
 	int one = 1;
-	setsockopt(nl_socket_get_fd(sock_.get()), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	err = nl_socket_set_buffer_size(sock_.get(), kRcvBuf, kSndBuf);
+	setsockopt(nl_socket_get_fd(sock.get()), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	err = nl_socket_set_buffer_size(sock.get(), rcvbuf, sndbuf);
 	if (err < 0)
 		throw nl_failure("cannot size the netlink socket buffers", err);
-	// Peek at each datagram's size so that no reply is ever truncated.
-	nl_socket_enable_msg_peek(sock_.get());
+	// Peek at each datagram's size so that none is ever truncated.
+	nl_socket_enable_msg_peek(sock.get());
+	return sock;
+}
 
-	family_ = genl_ctrl_resolve(sock_.get(), family.c_str());
-	if (family_ == -NLE_OBJ_NOTFOUND)
+int resolve_family(nl_sock *sock, const std::string &family)
+{
+	int id = genl_ctrl_resolve(sock, family.c_str());
+	if (id == -NLE_OBJ_NOTFOUND)
 		throw FamilyNotFound(family);
-	if (family_ < 0)
+	if (id < 0)
 		throw nl_failure("cannot resolve the generic netlink family \"" + family + "\"",
-				 family_);
+				 id);
+	return id;
+}
+
+} // namespace
+
+Genl::Genl(const std::string &family, int maxattr, AttrNamer namer)
+	: sock_(open_genl(kRcvBuf, kSndBuf)), maxattr_(maxattr), namer_(std::move(namer))
+{
+	family_ = resolve_family(sock_.get(), family);
+}
+
+Genl::Genl(FakeKernel &fake, int family, int maxattr, AttrNamer namer)
+	: sock_(nl_socket_alloc()), fake_(&fake), family_(family), maxattr_(maxattr),
+	  namer_(std::move(namer))
+{
+	if (!sock_)
+		throw out_of_memory();
 }
 
 void Genl::exchange(nl_msg *msg, Exchange &x)
 {
-	int err = nl_send_auto(sock_.get(), msg);
-	if (err < 0)
-		throw nl_failure("cannot send to the kernel", err);
-
 	CbPtr cb(nl_cb_alloc(NL_CB_CUSTOM));
 	if (!cb)
 		throw out_of_memory();
@@ -189,8 +294,21 @@ void Genl::exchange(nl_msg *msg, Exchange &x)
 	nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_end, &x);
 	nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &x);
 
+	FakeScope scope(fake_);
+	if (fake_) {
+		nl_cb_overwrite_recv(cb.get(), fake_recv);
+		nl_complete_msg(sock_.get(), msg);
+		fake_->request(nlmsg_hdr(msg));
+	} else {
+		int err = nl_send_auto(sock_.get(), msg);
+		if (err < 0)
+			throw nl_failure("cannot send to the kernel", err);
+	}
+
+	// libnl reads on until a multipart reply's NLMSG_DONE by itself, so
+	// this loop turns once per reply of a request and once per dump.
 	while (!x.done) {
-		err = nl_recvmsgs(sock_.get(), cb.get());
+		int err = nl_recvmsgs(sock_.get(), cb.get());
 		// After on_error's NL_STOP libnl returns the kernel's error
 		// too: x.done tells the two apart.
 		if (err < 0 && !x.done)
@@ -209,24 +327,116 @@ void Genl::request(nl_msg *msg, const ReplyFn &on_reply)
 	exchange(msg, x);
 }
 
-void Genl::dump(const std::function<MsgPtr()> &build, const ReplyFn &on_reply)
+DumpOutcome Genl::dump(const std::function<MsgPtr()> &build, const ReplyFn &on_reply, int attempts)
 {
-	// The entries of an interrupted dump are thrown away with it, so they
-	// are kept as copies until the dump is known to be consistent.
-	for (int attempt = 0; attempt < kDumpAttempts; attempt++) {
-		std::vector<std::vector<uint8_t>> kept;
+	DumpOutcome outcome;
+	for (;;) {
+		outcome.attempts++;
+		const bool last = outcome.attempts >= attempts;
+		Kept kept;
 		Exchange x(maxattr_);
 		x.kept = &kept;
+		x.keep_interrupted = last;
 		auto msg = build();
 		exchange(msg.get(), x);
-		if (x.interrupted)
+		if (x.interrupted && !last)
 			continue;
-		for (const auto &m : kept)
-			deliver(reinterpret_cast<const nlmsghdr *>(m.data()), maxattr_, on_reply);
-		return;
+		outcome.consistent = !x.interrupted;
+		outcome.messages = kept.count();
+		if (on_reply)
+			kept.for_each([&](const nlmsghdr *nlh) { on_reply(x.parser.parse(nlh)); });
+		return outcome;
 	}
-	throw NetlinkError(std::make_error_code(std::errc::resource_unavailable_try_again),
-			   "the table kept changing during the dump; try again");
+}
+
+Subscription::Subscription(const std::string &family, const std::string &group, int maxattr)
+	: sock_(open_genl(kRcvBuf, kSndBuf)), maxattr_(maxattr)
+{
+	resolve_family(sock_.get(), family);
+	int grp = genl_ctrl_resolve_grp(sock_.get(), family.c_str(), group.c_str());
+	if (grp < 0)
+		throw nl_failure("the generic netlink family \"" + family +
+					 "\" has no multicast group \"" + group + "\"",
+				 grp);
+	int err = nl_socket_add_membership(sock_.get(), grp);
+	if (err < 0)
+		throw nl_failure("cannot join the multicast group \"" + group + "\" of \"" +
+					 family + "\"",
+				 err);
+	// Bursts of events: a larger buffer than the cap, where allowed.
+	const int fd = nl_socket_get_fd(sock_.get());
+	int size = kEventRcvBuf;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	// Notifications carry no sequence number of ours.
+	nl_socket_disable_seq_check(sock_.get());
+	err = nl_socket_set_nonblocking(sock_.get());
+	if (err < 0)
+		throw nl_failure("cannot make the netlink socket non-blocking", err);
+}
+
+Subscription::Subscription(FakeKernel &fake, int maxattr)
+	: sock_(nl_socket_alloc()), fake_(&fake), maxattr_(maxattr)
+{
+	if (!sock_)
+		throw out_of_memory();
+}
+
+int Subscription::fd() const
+{
+	return fake_ ? -1 : nl_socket_get_fd(sock_.get());
+}
+
+namespace {
+
+struct Notification {
+	explicit Notification(int max) : parser(max) {}
+	Parser parser;
+	const std::function<void(const nlmsghdr *, const Attrs &)> *on_message = nullptr;
+	std::exception_ptr failure;
+};
+
+int on_notification(nl_msg *msg, void *arg)
+{
+	auto *n = static_cast<Notification *>(arg);
+	const nlmsghdr *nlh = nlmsg_hdr(msg);
+	try {
+		(*n->on_message)(nlh, n->parser.parse(nlh));
+	} catch (...) {
+		n->failure = std::current_exception();
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+} // namespace
+
+bool Subscription::read(const std::function<void(const nlmsghdr *, const Attrs &)> &on_message,
+			const std::function<void()> &on_lost)
+{
+	Notification n(maxattr_);
+	n.on_message = &on_message;
+	CbPtr cb(nl_cb_alloc(NL_CB_CUSTOM));
+	if (!cb)
+		throw out_of_memory();
+	nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_notification, &n);
+	nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, nullptr);
+	FakeScope scope(fake_);
+	if (fake_)
+		nl_cb_overwrite_recv(cb.get(), fake_recv);
+
+	// > 0: a datagram was read; 0: none was there (EAGAIN).
+	int err = nl_recvmsgs_report(sock_.get(), cb.get());
+	if (n.failure)
+		std::rethrow_exception(n.failure);
+	if (err == -NLE_NOMEM) { // ENOBUFS: the kernel dropped messages
+		if (on_lost)
+			on_lost();
+		return true;
+	}
+	if (err < 0)
+		throw nl_failure("cannot read from the kernel", err);
+	return err > 0;
 }
 
 } // namespace vpnmasq

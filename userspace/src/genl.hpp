@@ -1,7 +1,8 @@
 // A small RAII layer over libnl-genl-3: one socket talking to one generic
 // netlink family, requests with NLM_F_ACK and extended acks, dumps retried
-// when the kernel flags them NLM_F_DUMP_INTR. Nothing here is specific to
-// vpnmasq (the unit tests use it with the kernel's "nlctrl" family).
+// when the kernel flags them NLM_F_DUMP_INTR, and a socket of its own for a
+// multicast group. Nothing here is specific to vpnmasq (the unit tests use
+// it with the kernel's "nlctrl" family and with a fake kernel).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -57,13 +59,37 @@ using ReplyFn = std::function<void(const Attrs &)>;
 // libnl adds NLM_F_REQUEST when sending.
 MsgPtr new_request(int family, uint8_t cmd, uint8_t version, int flags);
 
+// Stands in for the kernel in unit tests: sees every request as sent and
+// hands out the datagrams the socket receives.
+class FakeKernel {
+public:
+	virtual ~FakeKernel() = default;
+	// A request, with the sequence number and port libnl filled in.
+	virtual void request(const nlmsghdr *nlh) = 0;
+	// The next datagram into @out, returning its length; 0 if there is
+	// none (a non-blocking socket's EAGAIN) or a negative NLE_* error.
+	virtual int receive(std::vector<uint8_t> &out) = 0;
+};
+
+// How a dump went.
+struct DumpOutcome {
+	int attempts = 0;	// dumps requested, 1 unless interrupted
+	bool consistent = true; // false: every attempt was interrupted and the
+				// last one's entries were delivered anyway
+	size_t messages = 0;	// entries delivered
+};
+
 class Genl {
 public:
+	static constexpr int kDumpAttempts = 8;
+
 	// Connects and resolves @family. Throws FamilyNotFound if the kernel
 	// does not know it, NetlinkError on other failures. @maxattr sizes the
 	// attribute table of replies; @namer names request attributes in
 	// error lines.
 	Genl(const std::string &family, int maxattr, AttrNamer namer = {});
+	// Talks to @fake (which must outlive this) as family @family.
+	Genl(FakeKernel &fake, int family, int maxattr, AttrNamer namer = {});
 
 	int family() const { return family_; }
 
@@ -72,9 +98,13 @@ public:
 	void request(nl_msg *msg, const ReplyFn &on_reply = {});
 
 	// Sends the dump request that @build makes and calls @on_reply for
-	// every entry of a consistent dump, retrying a few times while the
-	// kernel reports NLM_F_DUMP_INTR.
-	void dump(const std::function<MsgPtr()> &build, const ReplyFn &on_reply);
+	// every entry of a consistent dump. While the kernel flags a dump
+	// NLM_F_DUMP_INTR (the table changed under it) it is requested again,
+	// @attempts times at most; if each one was interrupted, the entries
+	// of the last are delivered and the outcome says so (an entry may
+	// then be missing or come twice).
+	DumpOutcome dump(const std::function<MsgPtr()> &build, const ReplyFn &on_reply,
+			 int attempts = kDumpAttempts);
 
 	// One request/reply exchange, shared with libnl's C callbacks
 	// (defined in genl.cpp).
@@ -84,9 +114,35 @@ private:
 	void exchange(nl_msg *msg, Exchange &x);
 
 	SockPtr sock_;
+	FakeKernel *fake_ = nullptr;
 	int family_ = -1;
 	int maxattr_;
 	AttrNamer namer_;
+};
+
+// A socket of its own joined to one multicast group of a family, for
+// notifications (sequence numbers unchecked, non-blocking).
+class Subscription {
+public:
+	// Throws FamilyNotFound if there is no @family, NetlinkError if it
+	// has no @group or joining fails (EPERM without the privilege the
+	// group asks for: error code NLE_PERM).
+	Subscription(const std::string &family, const std::string &group, int maxattr);
+	Subscription(FakeKernel &fake, int maxattr);
+
+	int fd() const; // to poll; -1 with a fake kernel
+
+	// Reads one datagram if there is one: calls @on_message for each of
+	// its messages, @on_lost if the kernel dropped messages because the
+	// receive buffer was full (ENOBUFS). Returns false if there was
+	// nothing to read.
+	bool read(const std::function<void(const nlmsghdr *, const Attrs &)> &on_message,
+		  const std::function<void()> &on_lost);
+
+private:
+	SockPtr sock_;
+	FakeKernel *fake_ = nullptr;
+	int maxattr_;
 };
 
 } // namespace vpnmasq
