@@ -6,48 +6,124 @@ namespace vpnmasq {
 
 namespace {
 
-// Indexed by enum vpnmasq_stat; a unit test checks that every counter
-// between PAD and __VPNMASQ_STAT_MAX has a name.
-constexpr auto kStatNames = [] {
-	std::array<std::string_view, __VPNMASQ_STAT_MAX> n{};
-	n[VPNMASQ_STAT_IKE_MATCHED] = "ike_matched";
-	n[VPNMASQ_STAT_IKE_NEW] = "ike_new";
-	n[VPNMASQ_STAT_IKE_UNKNOWN] = "ike_unknown";
-	n[VPNMASQ_STAT_IKE_AMBIGUOUS] = "ike_ambiguous";
-	n[VPNMASQ_STAT_IKE_COLLISION] = "ike_collision";
-	n[VPNMASQ_STAT_IKE_TABLE_FULL] = "ike_table_full";
-	n[VPNMASQ_STAT_IKE_MALFORMED] = "ike_malformed";
-	n[VPNMASQ_STAT_IKE_EXPIRED] = "ike_expired";
-	n[VPNMASQ_STAT_ESP_ASSOCIATED] = "esp_associated";
-	n[VPNMASQ_STAT_ESP_MATCHED] = "esp_matched";
-	n[VPNMASQ_STAT_ESP_HELD] = "esp_held";
-	n[VPNMASQ_STAT_ESP_RELEASED] = "esp_released";
-	n[VPNMASQ_STAT_ESP_HOLD_DROPPED] = "esp_hold_dropped";
-	n[VPNMASQ_STAT_ESP_WAIT_EXPIRED] = "esp_wait_expired";
-	n[VPNMASQ_STAT_ESP_UNKNOWN_SPI] = "esp_unknown_spi";
-	n[VPNMASQ_STAT_ESP_REFUSED_NO_IKE] = "esp_refused_no_ike";
-	n[VPNMASQ_STAT_ESP_AMBIGUOUS] = "esp_ambiguous";
-	n[VPNMASQ_STAT_ESP_COLLISION] = "esp_collision";
-	n[VPNMASQ_STAT_ESP_LOCAL] = "esp_local";
-	n[VPNMASQ_STAT_ESP_TABLE_FULL] = "esp_table_full";
-	n[VPNMASQ_STAT_ESP_MALFORMED] = "esp_malformed";
-	n[VPNMASQ_STAT_ESP_EXPIRED] = "esp_expired";
-	n[VPNMASQ_STAT_PPTP_ATTACHED] = "pptp_attached";
-	n[VPNMASQ_STAT_PPTP_OPENED] = "pptp_opened";
-	n[VPNMASQ_STAT_PPTP_CLOSED] = "pptp_closed";
-	n[VPNMASQ_STAT_PPTP_REFUSED] = "pptp_refused";
-	n[VPNMASQ_STAT_ZONES_EXHAUSTED] = "zones_exhausted";
-	n[VPNMASQ_STAT_NOMEM] = "nomem";
-	return n;
+// Indexed by enum vpnmasq_stat; unit tests check that every counter
+// between PAD and __VPNMASQ_STAT_MAX has a name and an explanation, and
+// every refusal an action.
+constexpr auto kStats = [] {
+	std::array<StatInfo, __VPNMASQ_STAT_MAX> s{};
+	s[VPNMASQ_STAT_IKE_MATCHED] = {"ike_matched",
+				       "inbound ISAKMP messages delivered to a LAN host by their "
+				       "initiator cookie"};
+	s[VPNMASQ_STAT_IKE_NEW] = {"ike_new", "ISAKMP associations created (a LAN host's first "
+					      "message with a new cookie to a remote)"};
+	s[VPNMASQ_STAT_IKE_UNKNOWN] = {"ike_unknown",
+				       "inbound ISAKMP messages whose cookie no LAN host owns "
+				       "(left to the gateway itself)"};
+	s[VPNMASQ_STAT_IKE_AMBIGUOUS] = {
+		"ike_ambiguous",
+		"refused: a remote started a new exchange while several LAN hosts (or the "
+		"gateway) have IKE state with it, so its owner is unknown",
+		true,
+		"have the LAN host initiate (rekey from the host's side); if the remote must "
+		"initiate, give it one host behind this gateway"};
+	s[VPNMASQ_STAT_IKE_COLLISION] = {
+		"ike_collision",
+		"refused: a second LAN host used an initiator cookie another host already has "
+		"with that remote",
+		true,
+		"the host retries with a new cookie; if it keeps counting, a client reuses fixed "
+		"cookies: update it"};
+	s[VPNMASQ_STAT_IKE_TABLE_FULL] = {
+		"ike_table_full", "refused: max_assoc ISAKMP associations exist already", true,
+		"raise max_assoc (vpnmasq-ctl set max_assoc N) or lower ike_timeout"};
+	s[VPNMASQ_STAT_IKE_MALFORMED] = {
+		"ike_malformed",
+		"UDP 500 messages too short or with a zero cookie: forwarded untracked", true,
+		"none needed; if it grows, find the sender of non-ISAKMP traffic to port 500"};
+	s[VPNMASQ_STAT_IKE_EXPIRED] = {"ike_expired",
+				       "ISAKMP associations removed after ike_timeout idle"};
+	s[VPNMASQ_STAT_ESP_ASSOCIATED] = {"esp_associated",
+					  "inbound SPIs bound to the LAN host that awaited them"};
+	s[VPNMASQ_STAT_ESP_MATCHED] = {"esp_matched", "inbound ESP packets delivered by their SPI"};
+	s[VPNMASQ_STAT_ESP_HELD] = {"esp_held",
+				    "packets of a new SA held while another host's new SA to the "
+				    "same remote awaited its first inbound SPI"};
+	s[VPNMASQ_STAT_ESP_RELEASED] = {"esp_released",
+					"held packets sent on once the remote's slot was free"};
+	s[VPNMASQ_STAT_ESP_HOLD_DROPPED] = {
+		"esp_hold_dropped", "refused: packets dropped because hold_max were held already",
+		true, "raise hold_max (vpnmasq-ctl set hold_max N, at most 256)"};
+	s[VPNMASQ_STAT_ESP_WAIT_EXPIRED] = {
+		"esp_wait_expired",
+		"new SAs whose first inbound SPI did not come within serial_wait", true,
+		"if the remote answers slowly, raise serial_wait; the next host's SA went ahead"};
+	s[VPNMASQ_STAT_ESP_UNKNOWN_SPI] = {"esp_unknown_spi",
+					   "inbound SPIs seen for the first time"};
+	s[VPNMASQ_STAT_ESP_REFUSED_NO_IKE] = {
+		"esp_refused_no_ike",
+		"refused: an unknown inbound SPI from a remote no LAN host awaits an SPI from or "
+		"has IKE state with",
+		true,
+		"the host's IKE must pass this gateway (UDP 500, no NAT-T) and stay within "
+		"ike_timeout: raise ike_timeout above the IKE SA's idle time"};
+	s[VPNMASQ_STAT_ESP_AMBIGUOUS] = {
+		"esp_ambiguous",
+		"refused: an unknown inbound SPI from a remote several LAN hosts have IKE state "
+		"with, none of them awaiting an SPI",
+		true,
+		"it resolves when the owner sends on its new SA; if it persists, the remote "
+		"sends first after rekeys: make the hosts rekey (initiate) themselves"};
+	s[VPNMASQ_STAT_ESP_COLLISION] = {
+		"esp_collision",
+		"refused: an inbound SPI another LAN host already owns with that remote", true,
+		"rare (SPIs are random); the peers renegotiate; if it keeps counting, flush "
+		"the remote's ESP entries (vpnmasq-ctl del esp SPI)"};
+	s[VPNMASQ_STAT_ESP_LOCAL] = {"esp_local",
+				     "ESP of the gateway's own SAs (xfrm states here): left alone"};
+	s[VPNMASQ_STAT_ESP_TABLE_FULL] = {
+		"esp_table_full", "refused: max_assoc ESP associations exist already", true,
+		"raise max_assoc (vpnmasq-ctl set max_assoc N) or lower esp_timeout"};
+	s[VPNMASQ_STAT_ESP_MALFORMED] = {
+		"esp_malformed", "ESP packets too short to hold an SPI: forwarded untracked", true,
+		"none needed; if it grows, find the sender of truncated ESP"};
+	s[VPNMASQ_STAT_ESP_EXPIRED] = {"esp_expired",
+				       "ESP associations removed after esp_timeout idle"};
+	s[VPNMASQ_STAT_PPTP_ATTACHED] = {"pptp_attached",
+					 "forwarded PPTP control connections (TCP 1723) given "
+					 "the kernel's PPTP helper"};
+	s[VPNMASQ_STAT_PPTP_OPENED] = {"pptp_opened", "PPTP calls whose GRE started flowing"};
+	s[VPNMASQ_STAT_PPTP_CLOSED] = {"pptp_closed",
+				       "PPTP calls whose GRE entry was ended with its call"};
+	s[VPNMASQ_STAT_PPTP_REFUSED] = {
+		"pptp_refused", "refused: the PPTP helper or its call tracking was unavailable",
+		true, "modprobe nf_conntrack_pptp nf_nat_pptp; check vpnmasq-ctl get pptp"};
+	s[VPNMASQ_STAT_ZONES_EXHAUSTED] = {
+		"zones_exhausted",
+		"refused: no free conntrack zone for a new LAN host (its VPN traffic was not "
+		"claimed)",
+		true, "raise zone_count (zone_base + zone_count at most 65536)"};
+	s[VPNMASQ_STAT_NOMEM] = {"nomem", "allocations that failed on the packet path", true,
+				 "the gateway is short of memory"};
+	s[VPNMASQ_STAT_EVENTS_LOST] = {
+		"events_lost",
+		"events not sent to monitors (no memory, or a listener's buffer was full)", true,
+		"monitors missed changes: restart them and compare with vpnmasq-ctl show"};
+	return s;
 }();
 
 } // namespace
 
+const StatInfo *stat_info(int stat)
+{
+	if (stat <= VPNMASQ_STAT_PAD || stat >= __VPNMASQ_STAT_MAX || kStats[stat].name.empty())
+		return nullptr;
+	return &kStats[stat];
+}
+
 std::string_view known_stat_name(int stat)
 {
-	if (stat <= VPNMASQ_STAT_PAD || stat >= __VPNMASQ_STAT_MAX)
-		return {};
-	return kStatNames[stat];
+	const StatInfo *i = stat_info(stat);
+	return i ? i->name : std::string_view();
 }
 
 std::string stat_name(int stat)
@@ -56,6 +132,17 @@ std::string stat_name(int stat)
 	if (!name.empty())
 		return std::string(name);
 	return "stat_" + std::to_string(stat);
+}
+
+std::string stat_explanation(int stat)
+{
+	const StatInfo *i = stat_info(stat);
+	if (!i)
+		return "(a counter of a newer module)";
+	std::string s(i->meaning);
+	if (!i->action.empty())
+		s += "; " + std::string(i->action);
+	return s;
 }
 
 } // namespace vpnmasq

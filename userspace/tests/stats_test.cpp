@@ -37,6 +37,7 @@ const std::pair<int, const char *> kEnumerators[] = {
 	STAT(PPTP_ATTACHED),	STAT(PPTP_OPENED),
 	STAT(PPTP_CLOSED),	STAT(PPTP_REFUSED),
 	STAT(ZONES_EXHAUSTED),	STAT(NOMEM),
+	STAT(EVENTS_LOST),
 };
 #undef STAT
 
@@ -69,4 +70,35 @@ TEST(Stats, UnknownCountersGetANumberedName)
 	EXPECT_TRUE(known_stat_name(-1).empty());
 	EXPECT_EQ(stat_name(__VPNMASQ_STAT_MAX), "stat_" + std::to_string(__VPNMASQ_STAT_MAX));
 	EXPECT_EQ(stat_name(1000), "stat_1000");
+}
+
+TEST(Stats, EveryCounterIsExplained)
+{
+	for (int id = VPNMASQ_STAT_PAD + 1; id < __VPNMASQ_STAT_MAX; id++) {
+		const StatInfo *info = stat_info(id);
+		ASSERT_NE(info, nullptr) << "counter " << id;
+		EXPECT_GT(info->meaning.size(), 20u) << info->name;
+		// A refusal says what to do about it.
+		if (info->refusal) {
+			EXPECT_FALSE(info->action.empty()) << info->name;
+		}
+		// The text says "refused" only for refusals.
+		if (info->meaning.starts_with("refused")) {
+			EXPECT_TRUE(info->refusal) << info->name;
+		}
+		EXPECT_EQ(stat_explanation(id).rfind(std::string(info->meaning), 0), 0u);
+	}
+	// Counters whose names say they refused something are refusals.
+	for (int id = VPNMASQ_STAT_PAD + 1; id < __VPNMASQ_STAT_MAX; id++) {
+		std::string name(known_stat_name(id));
+		for (auto word : {"ambiguous", "collision", "full", "refused", "dropped",
+				  "exhausted", "lost", "nomem"})
+			if (name.find(word) != std::string::npos) {
+				EXPECT_TRUE(stat_info(id)->refusal) << name;
+			}
+	}
+	EXPECT_EQ(stat_info(__VPNMASQ_STAT_MAX), nullptr);
+	EXPECT_EQ(stat_explanation(__VPNMASQ_STAT_MAX), "(a counter of a newer module)");
+	EXPECT_NE(stat_explanation(VPNMASQ_STAT_IKE_TABLE_FULL).find("set max_assoc"),
+		  std::string::npos);
 }
