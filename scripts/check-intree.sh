@@ -185,9 +185,11 @@ include net/netfilter/Makefile
 all: ; @echo $(filter vpnmasq/,$(obj-m) $(obj-y))
 EOF
 	)
-	[ "$subdirs" = vpnmasq/ ] &&
-		pass "$v: net/netfilter/Makefile descends into vpnmasq/ (obj-m)" ||
+	if [ "$subdirs" = vpnmasq/ ]; then
+		pass "$v: net/netfilter/Makefile descends into vpnmasq/ (obj-m)"
+	else
 		fail "$v: net/netfilter/Makefile does not build vpnmasq/ with this config: $subdirs"
+	fi
 
 	t=$SECONDS
 	(cd "$tree" && make -j"$jobs" M=net/netfilter/vpnmasq modules) >"$dir/build.log" 2>&1

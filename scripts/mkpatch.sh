@@ -18,6 +18,7 @@
 # Usage: scripts/mkpatch.sh [-o FILE|-] [6.1|6.12|all]
 #   default: all, written to patches/vpnmasq-linux-<series>.patch
 #   -o FILE (or - for stdout) with one series only
+# shellcheck disable=SC2016 # $(CONFIG_...) is make's, in single quotes on purpose
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
