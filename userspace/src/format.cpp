@@ -1,6 +1,8 @@
 #include "format.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <span>
 
 #include "stats.hpp"
 
@@ -110,22 +112,35 @@ Json config_json(const Config &c)
 	return j;
 }
 
-std::string stats_text(const Stats &s)
+std::string stats_text(const Stats &s, bool all, bool explain)
 {
 	Table t;
-	for (const auto &ctr : s.counters)
-		t.add({stat_name(ctr.id), std::to_string(ctr.value)});
+	for (const auto &ctr : s.counters) {
+		if (!all && !ctr.value)
+			continue;
+		std::vector<std::string> row{stat_name(ctr.id), std::to_string(ctr.value)};
+		if (explain)
+			row.push_back(stat_explanation(ctr.id));
+		t.add(std::move(row));
+	}
 	return t.render();
 }
 
-Json stats_json(const Stats &s)
+Json stats_json(const Stats &s, bool explain)
 {
 	Json counters = Json::object(), tables = Json::object();
 	for (const auto &ctr : s.counters)
 		counters[stat_name(ctr.id)] = ctr.value;
 	for (const auto &[name, n] : s.tables)
 		tables[name] = n;
-	return Json{{"counters", counters}, {"tables", tables}};
+	Json j{{"counters", counters}, {"tables", tables}};
+	if (explain) {
+		Json e = Json::object();
+		for (const auto &ctr : s.counters)
+			e[stat_name(ctr.id)] = stat_explanation(ctr.id);
+		j["explanations"] = e;
+	}
+	return j;
 }
 
 std::string show_text(const Config &c, const Stats &s)
@@ -188,42 +203,146 @@ Json version_json(const std::optional<std::string> &module)
 		    {"module_version", module ? Json(*module) : Json(nullptr)}};
 }
 
-std::string entries_text(const TableKind &kind, const Json &rows)
+namespace {
+
+// One column of a table: its header, the cell of a row, and whether it is
+// a per-entry counter (printed with -s only).
+struct Column {
+	const char *header;
+	std::string (*cell)(const Json &row);
+	bool counter = false;
+};
+
+#define FIELD_STR(name) [](const Json &e) { return str(field(e, name)); }
+#define FIELD_NUM(name) [](const Json &e) { return num(field(e, name)); }
+#define FIELD_MS(name)	[](const Json &e) { return ms_as_seconds(field(e, name)); }
+
+const Column kIkeColumns[] = {
+	{"REMOTE", FIELD_STR("remote")},
+	{"LAN", [](const Json &e) { return str(field(e, "lan"), "gateway"); }},
+	{"ICOOKIE", FIELD_STR("icookie")},
+	{"RCOOKIE", FIELD_STR("rcookie")},
+	{"ZONE", FIELD_NUM("zone")},
+	{"IDLE", FIELD_MS("idle_ms")},
+	{"PACKETS", FIELD_NUM("packets"), true},
+};
+
+const Column kEspColumns[] = {
+	{"REMOTE", FIELD_STR("remote")},
+	{"LAN", FIELD_STR("lan")},
+	{"SPI", FIELD_STR("spi")},
+	{"DIR", FIELD_STR("dir")},
+	{"ZONE", FIELD_NUM("zone")},
+	{"IDLE", FIELD_MS("idle_ms")},
+	{"PACKETS", FIELD_NUM("packets"), true},
+	{"BYTES", FIELD_NUM("bytes"), true},
+};
+
+const Column kPendingColumns[] = {
+	{"REMOTE", FIELD_STR("remote")}, {"LAN", FIELD_STR("lan")},
+	{"SPI", FIELD_STR("spi")},	 {"AGE", FIELD_MS("age_ms")},
+	{"HELD", FIELD_NUM("held")},	 {"WAITING", FIELD_NUM("waiting")},
+};
+
+const Column kPptpColumns[] = {
+	{"LAN", FIELD_STR("lan")},
+	{"SERVER", FIELD_STR("server")},
+	{"CONTROL",
+	 [](const Json &e) {
+		 return num(field(e, "lan_port")) + "->" + str(field(e, "masq_addr")) + ":" +
+			num(field(e, "masq_port"));
+	 }},
+	{"PNS-ID", FIELD_NUM("pns_call_id")},
+	{"MASQ-ID", FIELD_NUM("pns_call_id_masq")},
+	{"PAC-ID", FIELD_NUM("pac_call_id")},
+	{"CALL", FIELD_STR("call")},
+	{"GRE-OUT", FIELD_NUM("gre_out"), true},
+	{"GRE-IN", FIELD_NUM("gre_in"), true},
+};
+
+#undef FIELD_STR
+#undef FIELD_NUM
+#undef FIELD_MS
+
+std::span<const Column> columns_of(const TableKind &kind)
 {
-	std::string name(kind.name);
-	Table t;
-	if (name == "ike") {
-		t = Table({"REMOTE", "LAN", "ICOOKIE", "RCOOKIE", "ZONE", "IDLE", "PACKETS"});
-		for (const auto &e : rows)
-			t.add({str(field(e, "remote")), str(field(e, "lan"), "gateway"),
-			       str(field(e, "icookie")), str(field(e, "rcookie")),
-			       num(field(e, "zone")), ms_as_seconds(field(e, "idle_ms")),
-			       num(field(e, "packets"))});
-	} else if (name == "esp") {
-		t = Table({"REMOTE", "LAN", "SPI", "DIR", "ZONE", "IDLE", "PACKETS", "BYTES"});
-		for (const auto &e : rows)
-			t.add({str(field(e, "remote")), str(field(e, "lan")), str(field(e, "spi")),
-			       str(field(e, "dir")), num(field(e, "zone")),
-			       ms_as_seconds(field(e, "idle_ms")), num(field(e, "packets")),
-			       num(field(e, "bytes"))});
-	} else if (name == "pptp") {
-		t = Table({"LAN", "SERVER", "CONTROL", "PNS-ID", "MASQ-ID", "PAC-ID", "CALL",
-			   "GRE-OUT", "GRE-IN"});
-		for (const auto &e : rows)
-			t.add({str(field(e, "lan")), str(field(e, "server")),
-			       num(field(e, "lan_port")) + "->" + str(field(e, "masq_addr")) + ":" +
-				       num(field(e, "masq_port")),
-			       num(field(e, "pns_call_id")), num(field(e, "pns_call_id_masq")),
-			       num(field(e, "pac_call_id")), str(field(e, "call")),
-			       num(field(e, "gre_out")), num(field(e, "gre_in"))});
-	} else {
-		t = Table({"REMOTE", "LAN", "SPI", "AGE", "HELD", "WAITING"});
-		for (const auto &e : rows)
-			t.add({str(field(e, "remote")), str(field(e, "lan")), str(field(e, "spi")),
-			       ms_as_seconds(field(e, "age_ms")), num(field(e, "held")),
-			       num(field(e, "waiting"))});
+	if (kind.name == "ike")
+		return kIkeColumns;
+	if (kind.name == "esp")
+		return kEspColumns;
+	if (kind.name == "pptp")
+		return kPptpColumns;
+	return kPendingColumns;
+}
+
+// A field of an event's entry for its text line.
+std::string event_value(const Json &v)
+{
+	if (v.is_string())
+		return v.get<std::string>();
+	if (v.is_null())
+		return "gateway"; // ike: lan 0.0.0.0, the gateway's own
+	return v.dump();
+}
+
+} // namespace
+
+std::string entries_text(const TableKind &kind, const Json &rows, const TableStyle &style)
+{
+	std::vector<const Column *> shown;
+	for (const auto &c : columns_of(kind))
+		if (!c.counter || style.counters)
+			shown.push_back(&c);
+	std::vector<std::string> header;
+	if (style.header)
+		for (const auto *c : shown)
+			header.push_back(c->header);
+	Table t(std::move(header));
+	for (const auto &e : rows) {
+		std::vector<std::string> row;
+		for (const auto *c : shown)
+			row.push_back(c->cell(e));
+		t.add(std::move(row));
 	}
 	return t.render();
+}
+
+std::string iso8601_local(const timespec &ts)
+{
+	tm local{};
+	localtime_r(&ts.tv_sec, &local);
+	char date[32], zone[8];
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &local);
+	strftime(zone, sizeof(zone), "%z", &local); // +0100
+	std::string z(zone);
+	if (z.size() == 5)
+		z.insert(3, ":");
+	char ms[24];
+	snprintf(ms, sizeof(ms), ".%03ld", static_cast<long>(ts.tv_nsec / 1000000 % 1000));
+	return date + std::string(ms) + z;
+}
+
+std::string event_text(const Event &ev, const std::optional<std::string> &time)
+{
+	std::string s = time ? *time + " " : std::string();
+	s += event_name(ev.type) + " " + std::string(ev.table ? ev.table->name : "?");
+	for (const auto &[k, v] : ev.entry.items())
+		s += " " + k + " " + event_value(v);
+	if (ev.reason != VPNMASQ_REASON_NONE || ev.type == VPNMASQ_EVENT_DEL)
+		s += " reason " + reason_name(ev.reason);
+	return s + "\n";
+}
+
+Json event_json(const Event &ev, const std::optional<std::string> &time)
+{
+	Json j = Json::object();
+	if (time)
+		j["time"] = *time;
+	j["event"] = event_name(ev.type);
+	j["reason"] = reason_name(ev.reason);
+	j["table"] = ev.table ? std::string(ev.table->name) : std::string();
+	j["entry"] = ev.entry;
+	return j;
 }
 
 } // namespace vpnmasq

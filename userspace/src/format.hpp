@@ -2,6 +2,7 @@
 // values as numbers, booleans as true/false).
 #pragma once
 
+#include <ctime>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,9 +41,11 @@ Json value_json(const Key &key, uint64_t value);
 std::string config_text(const Config &c);
 Json config_json(const Config &c);
 
-// "stats": every counter, in enum order.
-std::string stats_text(const Stats &s);
-Json stats_json(const Stats &s);
+// "stats": the non-zero counters, or with @all every one, in enum order;
+// with @explain a third column saying what each means. JSON always has
+// every counter (and with @explain an "explanations" object).
+std::string stats_text(const Stats &s, bool all = true, bool explain = false);
+Json stats_json(const Stats &s, bool explain = false);
 
 // "show": module version, enabled, tunables, table sizes and the non-zero
 // counters (all of them in JSON).
@@ -53,7 +56,23 @@ Json show_json(const Config &c, const Stats &s);
 std::string version_text(const std::optional<std::string> &module);
 Json version_json(const std::optional<std::string> &module);
 
-// "show ike|esp|pending": the dumped rows (see protocol.hpp) as a table.
-std::string entries_text(const TableKind &kind, const Json &rows);
+// How a table is printed.
+struct TableStyle {
+	bool counters = false; // -s: packets, bytes, GRE in/out columns
+	bool header = true;    // false with --no-headers
+};
+
+// "show ike|esp|pending|pptp": the dumped rows (see protocol.hpp) as a
+// table.
+std::string entries_text(const TableKind &kind, const Json &rows, const TableStyle &style = {});
+
+// The local time with milliseconds in ISO 8601: 2026-11-23T10:32:00.123+01:00.
+std::string iso8601_local(const timespec &ts);
+
+// "monitor": one line per event,
+//   [TIME ]new ike remote 203.0.113.7 lan 192.168.1.11 icookie ... [reason expired]
+// and as JSON {"time"?, "event", "reason", "table", "entry"}.
+std::string event_text(const Event &ev, const std::optional<std::string> &time);
+Json event_json(const Event &ev, const std::optional<std::string> &time);
 
 } // namespace vpnmasq

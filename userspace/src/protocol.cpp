@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <unordered_set>
 
 #include "errors.hpp"
 
@@ -91,11 +92,44 @@ std::string key_of_attr(int attr)
 }
 
 constexpr std::array kTables{
-	TableKind{"ike", VPNMASQ_CMD_GET_IKE, ike_entry},
-	TableKind{"esp", VPNMASQ_CMD_GET_ESP, esp_entry},
-	TableKind{"pending", VPNMASQ_CMD_GET_PENDING, pending_entry},
-	TableKind{"pptp", VPNMASQ_CMD_GET_PPTP, pptp_entry},
+	TableKind{"ike",
+		  VPNMASQ_CMD_GET_IKE,
+		  VPNMASQ_A_IKE,
+		  ike_entry,
+		  "remote",
+		  {"remote", "lan", "icookie"}},
+	TableKind{"esp",
+		  VPNMASQ_CMD_GET_ESP,
+		  VPNMASQ_A_ESP,
+		  esp_entry,
+		  "remote",
+		  {"remote", "lan", "spi", "dir"}},
+	TableKind{"pending",
+		  VPNMASQ_CMD_GET_PENDING,
+		  VPNMASQ_A_PENDING,
+		  pending_entry,
+		  "remote",
+		  {"remote"}},
+	TableKind{"pptp",
+		  VPNMASQ_CMD_GET_PPTP,
+		  VPNMASQ_A_PPTP,
+		  pptp_entry,
+		  "server",
+		  {"lan", "lan_port", "server", "pns_call_id"}},
 };
+
+void put_or_throw(int err)
+{
+	if (err < 0)
+		throw NetlinkError(libnl_error(err),
+				   "cannot build the request: " + std::string(nl_geterror(err)));
+}
+
+// A value already in network byte order, as its bytes.
+template <typename T> void put_wire(nl_msg *msg, int attr, T value)
+{
+	put_or_throw(nla_put(msg, attr, sizeof(value), &value));
+}
 
 // Names of enum vpnmasq_pptp_session / enum vpnmasq_pptp_call.
 std::string pptp_session_name(uint64_t v)
@@ -107,7 +141,7 @@ std::string pptp_session_name(uint64_t v)
 
 std::string pptp_call_name(uint64_t v)
 {
-	static constexpr std::array names{"none",	  "error",	 "out-requested",
+	static constexpr std::array names{"none",	 "error",	 "out-requested",
 					  "established", "in-requested", "in-replied",
 					  "established", "clearing"};
 	return v < names.size() ? names[v] : "state-" + std::to_string(v);
@@ -139,6 +173,38 @@ MsgPtr build_dump(int family, uint8_t cmd)
 	return new_request(family, cmd, VPNMASQ_GENL_VERSION, NLM_F_DUMP);
 }
 
+MsgPtr build_reset_stats(int family)
+{
+	return new_request(family, VPNMASQ_CMD_RESET_STATS, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+}
+
+MsgPtr build_flush(int family, uint8_t table, std::optional<uint32_t> lan)
+{
+	auto msg = new_request(family, VPNMASQ_CMD_FLUSH, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+	put_or_throw(nla_put_u8(msg.get(), VPNMASQ_A_TABLE, table));
+	if (lan)
+		put_wire(msg.get(), VPNMASQ_A_LAN, *lan);
+	return msg;
+}
+
+MsgPtr build_del_ike(int family, uint64_t icookie, std::optional<uint32_t> remote)
+{
+	auto msg = new_request(family, VPNMASQ_CMD_DEL, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+	put_wire(msg.get(), VPNMASQ_A_ICOOKIE, icookie);
+	if (remote)
+		put_wire(msg.get(), VPNMASQ_A_REMOTE, *remote);
+	return msg;
+}
+
+MsgPtr build_del_esp(int family, uint32_t spi, std::optional<uint32_t> remote)
+{
+	auto msg = new_request(family, VPNMASQ_CMD_DEL, VPNMASQ_GENL_VERSION, NLM_F_ACK);
+	put_wire(msg.get(), VPNMASQ_A_SPI, spi);
+	if (remote)
+		put_wire(msg.get(), VPNMASQ_A_REMOTE, *remote);
+	return msg;
+}
+
 MsgPtr build_set_config(int family, std::span<const Setting> settings)
 {
 	auto msg = new_request(family, VPNMASQ_CMD_SET_CONFIG, VPNMASQ_GENL_VERSION, NLM_F_ACK);
@@ -155,9 +221,7 @@ MsgPtr build_set_config(int family, std::span<const Setting> settings)
 			err = nla_put_u32(msg.get(), s.key->attr, static_cast<uint32_t>(s.value));
 			break;
 		}
-		if (err < 0)
-			throw NetlinkError(libnl_error(err), "cannot build the request: " +
-								     std::string(nl_geterror(err)));
+		put_or_throw(err);
 	}
 	return msg;
 }
@@ -200,6 +264,13 @@ Stats parse_stats(const Attrs &tb)
 		if (auto v = get_uint(tb[attr], 4))
 			s.tables.emplace_back(name, *v);
 	return s;
+}
+
+std::optional<uint32_t> parse_removed(const Attrs &tb)
+{
+	if (auto v = get_uint(tb[VPNMASQ_A_N_REMOVED], 4))
+		return static_cast<uint32_t>(*v);
+	return std::nullopt;
 }
 
 std::span<const TableKind> table_kinds()
@@ -286,6 +357,66 @@ Json pptp_entry(const Attrs &tb)
 	return j;
 }
 
+std::string row_identity(const TableKind &kind, const Json &row)
+{
+	std::string id;
+	for (auto field : kind.identity) {
+		if (field.empty())
+			break;
+		auto it = row.find(field);
+		id += (it == row.end() ? std::string("-") : it->dump()) + " ";
+	}
+	return id;
+}
+
+Json unique_rows(const TableKind &kind, const Json &rows)
+{
+	Json out = Json::array();
+	std::unordered_set<std::string> seen;
+	for (const auto &row : rows)
+		if (seen.insert(row_identity(kind, row)).second)
+			out.push_back(row);
+	return out;
+}
+
+std::string event_name(uint8_t type)
+{
+	switch (type) {
+	case VPNMASQ_EVENT_NEW:
+		return "new";
+	case VPNMASQ_EVENT_DEL:
+		return "del";
+	default:
+		return "event_" + std::to_string(type);
+	}
+}
+
+std::string reason_name(uint8_t reason)
+{
+	static constexpr std::array names{"none",    "expired",	 "flushed",   "deleted",
+					  "ct_gone", "answered", "wait_over", "closed"};
+	static_assert(names.size() == VPNMASQ_REASON_CLOSED + 1);
+	return reason < names.size() ? names[reason] : "reason_" + std::to_string(reason);
+}
+
+std::optional<Event> parse_event(const Attrs &tb)
+{
+	for (const auto &kind : kTables) {
+		if (!tb[kind.nest])
+			continue;
+		Json entry = kind.entry(tb);
+		if (entry.is_null())
+			return std::nullopt; // a nest that does not parse
+		Event ev;
+		ev.type = static_cast<uint8_t>(uint_or_zero(tb[VPNMASQ_A_EVENT], 1));
+		ev.reason = static_cast<uint8_t>(uint_or_zero(tb[VPNMASQ_A_REASON], 1));
+		ev.table = &kind;
+		ev.entry = std::move(entry);
+		return ev;
+	}
+	return std::nullopt;
+}
+
 Genl connect_vpnmasq()
 {
 	return Genl(VPNMASQ_GENL_NAME, VPNMASQ_A_MAX, key_of_attr);
@@ -327,16 +458,62 @@ void set_config(Genl &nl, std::span<const Setting> settings)
 	nl.request(msg.get());
 }
 
-Json dump_table(Genl &nl, const TableKind &kind)
+void reset_stats(Genl &nl)
 {
-	Json rows = Json::array();
-	nl.dump([&] { return build_dump(nl.family(), kind.cmd); },
-		[&](const Attrs &tb) {
-			auto row = kind.entry(tb);
-			if (!row.is_null())
-				rows.push_back(std::move(row));
-		});
-	return rows;
+	auto msg = build_reset_stats(nl.family());
+	nl.request(msg.get());
+}
+
+namespace {
+
+std::optional<uint32_t> removed_by(Genl &nl, nl_msg *msg)
+{
+	std::optional<uint32_t> n;
+	nl.request(msg, [&](const Attrs &tb) { n = parse_removed(tb); });
+	return n;
+}
+
+} // namespace
+
+std::optional<uint32_t> flush(Genl &nl, uint8_t table, std::optional<uint32_t> lan)
+{
+	auto msg = build_flush(nl.family(), table, lan);
+	return removed_by(nl, msg.get());
+}
+
+std::optional<uint32_t> del_ike(Genl &nl, uint64_t icookie, std::optional<uint32_t> remote)
+{
+	auto msg = build_del_ike(nl.family(), icookie, remote);
+	return removed_by(nl, msg.get());
+}
+
+std::optional<uint32_t> del_esp(Genl &nl, uint32_t spi, std::optional<uint32_t> remote)
+{
+	auto msg = build_del_esp(nl.family(), spi, remote);
+	return removed_by(nl, msg.get());
+}
+
+TableDump dump_table(Genl &nl, const TableKind &kind)
+{
+	TableDump d;
+	auto outcome = nl.dump([&] { return build_dump(nl.family(), kind.cmd); },
+			       [&](const Attrs &tb) {
+				       auto row = kind.entry(tb);
+				       if (!row.is_null())
+					       d.rows.push_back(std::move(row));
+			       });
+	d.consistent = outcome.consistent;
+	d.attempts = outcome.attempts;
+	// Entries shifted by an addition in front of the kernel's cursor
+	// come twice in an interrupted dump.
+	if (!d.consistent)
+		d.rows = unique_rows(kind, d.rows);
+	return d;
+}
+
+Subscription subscribe_events()
+{
+	return Subscription(VPNMASQ_GENL_NAME, VPNMASQ_GENL_MCGRP_EVENTS, VPNMASQ_A_MAX);
 }
 
 } // namespace vpnmasq

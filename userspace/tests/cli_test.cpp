@@ -2,6 +2,10 @@
 // with one line before anything is sent.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "commands.hpp"
@@ -103,6 +107,67 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"stats", "extra"},
 		{"version", "extra"},
 		{"-j", "get", "nope"},
+		// show
+		{"show", "ike", "lan"},
+		{"show", "ike", "lan", "10.1.0"},
+		{"show", "ike", "lan", "10.1.0.256"},
+		{"show", "ike", "lan", "010.1.0.2"},
+		{"show", "ike", "lan", "10.1.0.2x"},
+		{"show", "ike", "lan", "fe80::1"},
+		{"show", "ike", "peer", "host.example"},
+		{"show", "ike", "lan", "10.1.0.2", "lan", "10.1.0.3"},
+		{"show", "lan", "10.1.0.2"},
+		{"show", "lan", "10.1.0.2", "ike"},
+		{"show", "ike", "bogus"},
+		{"show", "all", "esp"},
+		{"show", "-s", "ike"},
+		// showconf
+		{"showconf", "ike"},
+		// flush
+		{"flush", "pending"},
+		{"flush", "ike", "esp"},
+		{"flush", "gre"},
+		{"flush", "lan"},
+		{"flush", "lan", "x"},
+		{"flush", "ike", "lan", "10.1.0.2", "lan", "10.1.0.3"},
+		{"flush", "ike", "peer", "10.1.0.2"},
+		// del
+		{"del"},
+		{"del", "pptp", "1"},
+		{"del", "ike"},
+		{"del", "ike", "112233445566778"},
+		{"del", "ike", "11223344556677889"},
+		{"del", "ike", "11223344556677zz"},
+		{"del", "ike", "0x"},
+		{"del", "esp"},
+		{"del", "esp", "123456789"},
+		{"del", "esp", "-1"},
+		{"del", "esp", "g1"},
+		{"del", "esp", ""},
+		{"del", "esp", "a1", "peer"},
+		{"del", "esp", "a1", "peer", "1.2.3"},
+		{"del", "esp", "a1", "lan", "10.1.0.2"},
+		{"del", "esp", "a1", "peer", "1.2.3.4", "peer", "1.2.3.5"},
+		// stats
+		{"stats", "reset", "--all"},
+		{"stats", "--all", "reset"},
+		{"stats", "--verbose"},
+		{"stats", "-a"},
+		// monitor
+		{"monitor", "gre"},
+		{"monitor", "ike", "esp"},
+		// help, completion
+		{"help", "frobnicate"},
+		{"help", "show", "get"},
+		{"completion"},
+		{"completion", "zsh"},
+		{"completion", "bash", "extra"},
+		// batch
+		{"-b", "/nonexistent/vpnmasq.conf"},
+		{"-b", "f", "show"},
+		{"-b", "f", "set", "enabled", "1"},
+		{"-b"},
+		{"-b", ""},
 	};
 	for (const auto &args : bad) {
 		std::string joined;
@@ -131,6 +196,126 @@ TEST(Cli, ReasonsNameTheCulprit)
 		  std::string::npos);
 }
 
+TEST(Cli, NewGlobalOptions)
+{
+	auto inv = parse_command_line({"-s", "-t", "--no-headers", "show", "ike"});
+	EXPECT_TRUE(inv.opt.stats);
+	EXPECT_TRUE(inv.opt.timestamp);
+	EXPECT_TRUE(inv.opt.no_headers);
+	EXPECT_FALSE(inv.opt.batch);
+	EXPECT_EQ(inv.command, "show");
+	inv = parse_command_line({"--stats", "--timestamp", "-jp", "monitor"});
+	EXPECT_TRUE(inv.opt.stats && inv.opt.timestamp && inv.opt.json && inv.opt.pretty);
+	inv = parse_command_line({"-b", "-"});
+	EXPECT_EQ(inv.opt.batch, "-");
+	EXPECT_EQ(inv.command, "") << "-b runs no command";
+	inv = parse_command_line({"--batch", "/etc/vpnmasq/vpnmasq.conf"});
+	EXPECT_EQ(inv.opt.batch, "/etc/vpnmasq/vpnmasq.conf");
+	inv = parse_command_line({"--batch=x.conf"});
+	EXPECT_EQ(inv.opt.batch, "x.conf");
+}
+
+TEST(Cli, EveryGlobalOptionParsesAndIsDocumented)
+{
+	const std::string text = usage();
+	const std::string line = text.substr(0, text.find('\n'));
+	for (const auto &o : global_options()) {
+		for (auto name : {o.short_name, o.long_name}) {
+			if (name.empty())
+				continue;
+			std::vector<std::string> args{std::string(name)};
+			if (!o.arg.empty())
+				args.push_back("x");
+			EXPECT_EQ(usage_error(args), "") << name;
+			EXPECT_NE(text.find(std::string(name)), std::string::npos) << name;
+		}
+		// The usage line names each option (by its short name if any).
+		auto shown = o.short_name.empty() ? o.long_name : o.short_name;
+		if (shown != "-h") {
+			EXPECT_NE(line.find(std::string(shown)), std::string::npos) << shown;
+		}
+	}
+	EXPECT_EQ(line, "Usage: vpnmasq-ctl [-j [-p]] [-s] [-t] [--no-headers] [-b FILE] "
+			"[COMMAND [ARGS]...]");
+}
+
+TEST(Cli, NewReasonsNameTheCulprit)
+{
+	EXPECT_EQ(ctl({"show", "ike", "lan", "10.1.0"}).err,
+		  "vpnmasq-ctl: show: lan: '10.1.0' is not an IPv4 address (dotted, e.g. "
+		  "192.168.1.11)\n");
+	EXPECT_NE(ctl({"show", "lan", "10.1.0.2"}).err.find("name it first"), std::string::npos);
+	EXPECT_NE(ctl({"show", "ike", "lan"}).err.find("'lan' needs an address"),
+		  std::string::npos);
+	EXPECT_NE(ctl({"flush", "pending"}).err.find("flush esp"), std::string::npos);
+	EXPECT_EQ(ctl({"del", "ike", "1122"}).err,
+		  "vpnmasq-ctl: del ike: '1122' is not a cookie (16 hex digits, as show ike prints "
+		  "it)\n");
+	EXPECT_NE(ctl({"del", "esp", "123456789"}).err.find("is not an SPI"), std::string::npos);
+	EXPECT_NE(ctl({"stats", "reset", "--all"}).err.find("reset takes no other argument"),
+		  std::string::npos);
+	EXPECT_NE(ctl({"-b", "f", "show"}).err.find("no COMMAND with it"), std::string::npos);
+	EXPECT_NE(ctl({"-b", "/nonexistent/vpnmasq.conf"}).err.find("No such file"),
+		  std::string::npos);
+	EXPECT_NE(ctl({"help", "frobnicate"}).err.find("unknown command 'frobnicate'"),
+		  std::string::npos);
+	EXPECT_NE(ctl({"completion", "zsh"}).err.find("expected 'bash'"), std::string::npos);
+}
+
+TEST(Cli, HelpCommandMatchesTheTable)
+{
+	const std::string all = usage();
+	for (const auto &c : commands()) {
+		// "help" lists every command with its synopsis and help line.
+		std::string listed = "  " + std::string(c.name);
+		if (!c.synopsis.empty())
+			listed += " " + std::string(c.synopsis);
+		EXPECT_NE(all.find(listed + "\n      " + std::string(c.help) + "\n"),
+			  std::string::npos)
+			<< c.name;
+		// "help NAME" shows the same synopsis, help line and details.
+		auto r = ctl({"help", std::string(c.name)});
+		EXPECT_EQ(r.rc, kExitOk) << c.name;
+		EXPECT_EQ(r.out, command_usage(c));
+		EXPECT_EQ(r.out.rfind("Usage: vpnmasq-ctl" + listed.substr(1) + "\n", 0), 0u)
+			<< r.out;
+		EXPECT_NE(r.out.find(std::string(c.help)), std::string::npos) << c.name;
+		if (!c.details.empty()) {
+			EXPECT_NE(r.out.find(std::string(c.details)), std::string::npos) << c.name;
+		}
+	}
+}
+
+TEST(Cli, BatchOfCommentsSendsNothing)
+{
+	char path[] = "/tmp/vpnmasq-ctl-test-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	const char text[] = "# nothing but comments\n\n   # indented\n";
+	ASSERT_EQ(write(fd, text, sizeof(text) - 1), ssize_t(sizeof(text) - 1));
+	close(fd);
+	auto r = ctl({"-b", path});
+	EXPECT_EQ(r.rc, kExitOk) << r.err; // not even the module is needed
+	EXPECT_EQ(r.out, "");
+	unlink(path);
+}
+
+TEST(Cli, BatchWithABadLineExitsTwoBeforeSending)
+{
+	char path[] = "/tmp/vpnmasq-ctl-test-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	const char text[] = "set ike_timeout 60\nshow ike\n";
+	ASSERT_EQ(write(fd, text, sizeof(text) - 1), ssize_t(sizeof(text) - 1));
+	close(fd);
+	auto r = ctl({"-b", path});
+	EXPECT_EQ(r.rc, kExitUsage);
+	EXPECT_EQ(r.err, "vpnmasq-ctl: " + std::string(path) +
+				 ":2: expected 'set KEY VALUE...', a '# comment' or nothing, got "
+				 "'show'\n");
+	unlink(path);
+}
+
 TEST(Cli, HelpListsEveryCommandAndKey)
 {
 	for (auto args : {std::vector<std::string>{"help"}, {"-h"}, {"--help"}, {"-h", "set"}}) {
@@ -150,13 +335,15 @@ TEST(Cli, HelpListsEveryCommandAndKey)
 
 TEST(Cli, CommandTable)
 {
-	for (auto name : {"show", "get", "set", "stats", "version", "help"}) {
+	for (auto name : {"show", "get", "set", "showconf", "flush", "del", "stats", "monitor",
+			  "version", "help", "completion"}) {
 		const Command *c = find_command(name);
 		ASSERT_NE(c, nullptr) << name;
 		EXPECT_NE(c->handler, nullptr);
 		EXPECT_FALSE(c->help.empty());
 	}
-	EXPECT_EQ(find_command("monitor"), nullptr);
+	EXPECT_EQ(commands().size(), 11u);
+	EXPECT_EQ(find_command("list"), nullptr);
 }
 
 // Where the module is absent (as on a build machine), version still prints

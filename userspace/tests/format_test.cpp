@@ -1,7 +1,11 @@
 // Text tables and JSON of get, stats, show and version.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+
 #include "format.hpp"
+#include "stats.hpp"
 #include "keys.hpp"
 
 using namespace vpnmasq;
@@ -151,13 +155,124 @@ TEST(Format, IkeTable)
 			    {"idle_ms", 2500},
 			    {"packets", 7}});
 	rows.push_back(Json{{"remote", "198.51.100.1"}, {"lan", "192.168.1.11"}}); // fields missing
-	std::string text = entries_text(*find_table("ike"), rows);
+	std::string text = entries_text(*find_table("ike"), rows, {.counters = true});
 	EXPECT_EQ(
 		text,
 		"REMOTE        LAN           ICOOKIE           RCOOKIE           ZONE   IDLE  "
 		"PACKETS\n"
 		"203.0.113.7   gateway       1122334455667788  0000000000000000  57344  2.5s  7\n"
 		"198.51.100.1  192.168.1.11  -                 -                 -      -     -\n");
-	EXPECT_EQ(entries_text(*find_table("esp"), Json::array()),
+	EXPECT_EQ(entries_text(*find_table("esp"), Json::array(), {.counters = true}),
 		  "REMOTE  LAN  SPI  DIR  ZONE  IDLE  PACKETS  BYTES\n");
+}
+
+TEST(Format, CounterColumnsOnlyWithDashS)
+{
+	EXPECT_EQ(entries_text(*find_table("ike"), Json::array()),
+		  "REMOTE  LAN  ICOOKIE  RCOOKIE  ZONE  IDLE\n");
+	EXPECT_EQ(entries_text(*find_table("esp"), Json::array()),
+		  "REMOTE  LAN  SPI  DIR  ZONE  IDLE\n");
+	EXPECT_EQ(entries_text(*find_table("pptp"), Json::array()),
+		  "LAN  SERVER  CONTROL  PNS-ID  MASQ-ID  PAC-ID  CALL\n");
+	EXPECT_EQ(entries_text(*find_table("pptp"), Json::array(), {.counters = true}),
+		  "LAN  SERVER  CONTROL  PNS-ID  MASQ-ID  PAC-ID  CALL  GRE-OUT  GRE-IN\n");
+	EXPECT_EQ(entries_text(*find_table("pending"), Json::array(), {.counters = true}),
+		  "REMOTE  LAN  SPI  AGE  HELD  WAITING\n");
+	Json rows = Json::array({Json{{"remote", "203.0.113.7"},
+				      {"lan", "192.168.1.11"},
+				      {"spi", "000000a1"},
+				      {"dir", "in"},
+				      {"zone", 57344},
+				      {"idle_ms", 100},
+				      {"packets", 3},
+				      {"bytes", 300}}});
+	EXPECT_EQ(entries_text(*find_table("esp"), rows),
+		  "REMOTE       LAN           SPI       DIR  ZONE   IDLE\n"
+		  "203.0.113.7  192.168.1.11  000000a1  in   57344  0.1s\n");
+}
+
+TEST(Format, NoHeaders)
+{
+	Json rows = Json::array({Json{{"remote", "203.0.113.7"},
+				      {"lan", nullptr},
+				      {"icookie", "1122334455667788"},
+				      {"rcookie", "0000000000000000"},
+				      {"zone", 0},
+				      {"idle_ms", 0},
+				      {"packets", 1}}});
+	EXPECT_EQ(entries_text(*find_table("ike"), rows, {.header = false}),
+		  "203.0.113.7  gateway  1122334455667788  0000000000000000  0  0.0s\n");
+	EXPECT_EQ(entries_text(*find_table("ike"), Json::array(), {.header = false}), "");
+}
+
+TEST(Format, StatsNonZeroAllAndExplained)
+{
+	Stats s = sample_stats();
+	std::string text = stats_text(s, false, false);
+	EXPECT_EQ(text.find("ike_new"), std::string::npos) << "zero counters left out";
+	EXPECT_NE(text.find("ike_matched  12\n"), std::string::npos) << text;
+	EXPECT_NE(stats_text(s, true, false).find("ike_new"), std::string::npos);
+	std::string explained = stats_text(s, true, true);
+	EXPECT_NE(explained.find("ike_new      0   ISAKMP associations created"), std::string::npos)
+		<< explained;
+	EXPECT_NE(explained.find("nomem        1   allocations that failed"), std::string::npos)
+		<< explained;
+	EXPECT_NE(explained.find("(a counter of a newer module)"), std::string::npos);
+	EXPECT_EQ(stats_text(Stats{}, false, false), "");
+
+	Json j = stats_json(s, true);
+	EXPECT_EQ(j["counters"]["ike_new"], 0) << "JSON has every counter";
+	EXPECT_EQ(j["explanations"]["nomem"], stat_explanation(VPNMASQ_STAT_NOMEM));
+	EXPECT_FALSE(stats_json(s, false).contains("explanations"));
+}
+
+TEST(Format, EventLines)
+{
+	Event ev;
+	ev.type = VPNMASQ_EVENT_NEW;
+	ev.table = find_table("ike");
+	ev.entry = Json{{"remote", "10.2.0.1"},
+			{"lan", "10.1.0.2"},
+			{"icookie", "1122334455667788"},
+			{"rcookie", "0000000000000000"},
+			{"zone", 57344},
+			{"idle_ms", 0},
+			{"packets", 1}};
+	EXPECT_EQ(event_text(ev, std::nullopt),
+		  "new ike remote 10.2.0.1 lan 10.1.0.2 icookie 1122334455667788 rcookie "
+		  "0000000000000000 zone 57344 idle_ms 0 packets 1\n");
+	ev.type = VPNMASQ_EVENT_DEL;
+	ev.reason = VPNMASQ_REASON_EXPIRED;
+	ev.entry["lan"] = nullptr;
+	std::string line = event_text(ev, std::string("2026-11-23T10:32:00.123+01:00"));
+	EXPECT_EQ(
+		line.rfind("2026-11-23T10:32:00.123+01:00 del ike remote 10.2.0.1 lan gateway ", 0),
+		0u)
+		<< line;
+	EXPECT_EQ(line.substr(line.size() - 16), " reason expired\n");
+
+	Json j = event_json(ev, std::nullopt);
+	EXPECT_EQ(j.dump(), R"({"event":"del","reason":"expired","table":"ike","entry":)" +
+				    ev.entry.dump() + "}");
+	Json t = event_json(ev, std::string("2026-11-23T10:32:00.123+01:00"));
+	EXPECT_EQ(t.begin().key(), "time") << "the time comes first";
+	EXPECT_EQ(t["time"], "2026-11-23T10:32:00.123+01:00");
+	EXPECT_EQ(t["entry"]["lan"], nullptr);
+}
+
+TEST(Format, Iso8601LocalTime)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	timespec ts{};
+	ts.tv_sec = 1795429920; // 2026-11-23T10:32:00Z
+	ts.tv_nsec = 123456789;
+	EXPECT_EQ(iso8601_local(ts), "2026-11-23T10:32:00.123+00:00");
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	EXPECT_EQ(iso8601_local(ts), "2026-11-23T11:32:00.123+01:00");
+	ts.tv_nsec = 5000000;
+	EXPECT_EQ(iso8601_local(ts), "2026-11-23T11:32:00.005+01:00");
+	unsetenv("TZ");
+	tzset();
 }

@@ -253,3 +253,163 @@ TEST(Protocol, AttrsIgnoresTypesBeyondItsTable)
 	EXPECT_EQ(a[3], nullptr);
 	EXPECT_EQ(a[1000], nullptr);
 }
+
+TEST(Protocol, FlushCarriesTableAndLan)
+{
+	auto msg = build_flush(kFamily, VPNMASQ_TABLE_IKE, htonl(0xc0a8010b));
+	nlmsghdr *nlh = nlmsg_hdr(msg.get());
+	EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_ACK);
+	EXPECT_EQ(genlmsg_hdr(nlh)->cmd, VPNMASQ_CMD_FLUSH);
+	EXPECT_EQ(genlmsg_hdr(nlh)->version, VPNMASQ_GENL_VERSION);
+	auto tb = attrs_of(msg.get());
+	EXPECT_EQ(count_attrs(msg.get()), 2);
+	ASSERT_TRUE(tb[VPNMASQ_A_TABLE]);
+	EXPECT_EQ(nla_len(tb[VPNMASQ_A_TABLE]), 1);
+	EXPECT_EQ(nla_get_u8(tb[VPNMASQ_A_TABLE]), VPNMASQ_TABLE_IKE);
+	ASSERT_TRUE(tb[VPNMASQ_A_LAN]);
+	EXPECT_EQ(nla_len(tb[VPNMASQ_A_LAN]), 4);
+	const auto *b = static_cast<const uint8_t *>(nla_data(tb[VPNMASQ_A_LAN]));
+	EXPECT_EQ(std::vector<uint8_t>(b, b + 4), (std::vector<uint8_t>{192, 168, 1, 11}))
+		<< "big-endian on the wire";
+
+	auto all = build_flush(kFamily, VPNMASQ_TABLE_ALL, std::nullopt);
+	auto tb2 = attrs_of(all.get());
+	EXPECT_EQ(count_attrs(all.get()), 1);
+	ASSERT_TRUE(tb2[VPNMASQ_A_TABLE]);
+	EXPECT_EQ(nla_get_u8(tb2[VPNMASQ_A_TABLE]), VPNMASQ_TABLE_ALL);
+	EXPECT_FALSE(tb2[VPNMASQ_A_LAN]);
+}
+
+TEST(Protocol, DelCarriesCookieOrSpiInWireOrder)
+{
+	auto ike = build_del_ike(kFamily, htobe64(0x1122334455667788ull), std::nullopt);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(ike.get()))->cmd, VPNMASQ_CMD_DEL);
+	EXPECT_TRUE(nlmsg_hdr(ike.get())->nlmsg_flags & NLM_F_ACK);
+	auto tb = attrs_of(ike.get());
+	EXPECT_EQ(count_attrs(ike.get()), 1);
+	ASSERT_TRUE(tb[VPNMASQ_A_ICOOKIE]);
+	EXPECT_EQ(nla_len(tb[VPNMASQ_A_ICOOKIE]), 8);
+	const auto *c = static_cast<const uint8_t *>(nla_data(tb[VPNMASQ_A_ICOOKIE]));
+	EXPECT_EQ(c[0], 0x11);
+	EXPECT_EQ(c[7], 0x88);
+	EXPECT_FALSE(tb[VPNMASQ_A_SPI]);
+	EXPECT_FALSE(tb[VPNMASQ_A_REMOTE]);
+
+	auto esp = build_del_esp(kFamily, htobe32(0xa1), htonl(0xcb007107));
+	auto te = attrs_of(esp.get());
+	EXPECT_EQ(count_attrs(esp.get()), 2);
+	ASSERT_TRUE(te[VPNMASQ_A_SPI]);
+	EXPECT_EQ(nla_len(te[VPNMASQ_A_SPI]), 4);
+	EXPECT_EQ(static_cast<const uint8_t *>(nla_data(te[VPNMASQ_A_SPI]))[3], 0xa1);
+	ASSERT_TRUE(te[VPNMASQ_A_REMOTE]);
+	EXPECT_EQ(nla_get_u32(te[VPNMASQ_A_REMOTE]), htonl(0xcb007107));
+	EXPECT_FALSE(te[VPNMASQ_A_ICOOKIE]);
+}
+
+TEST(Protocol, ResetStatsAndRemovedCount)
+{
+	auto msg = build_reset_stats(kFamily);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(msg.get()))->cmd, VPNMASQ_CMD_RESET_STATS);
+	EXPECT_TRUE(nlmsg_hdr(msg.get())->nlmsg_flags & NLM_F_ACK);
+	EXPECT_EQ(count_attrs(msg.get()), 0);
+
+	auto m = kernel_reply(VPNMASQ_CMD_FLUSH);
+	nla_put_u32(m.get(), VPNMASQ_A_N_REMOVED, 10000);
+	auto tb = attrs_of(m.get());
+	EXPECT_EQ(parse_removed(Attrs(tb.data(), VPNMASQ_A_MAX)), 10000u);
+	std::vector<nlattr *> none(VPNMASQ_A_MAX + 1);
+	EXPECT_EQ(parse_removed(Attrs(none.data(), VPNMASQ_A_MAX)), std::nullopt);
+}
+
+TEST(Protocol, EventsCarryOneEntryLaidOutAsInDumps)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_EVENT);
+	nla_put_u8(m.get(), VPNMASQ_A_EVENT, VPNMASQ_EVENT_DEL);
+	nla_put_u8(m.get(), VPNMASQ_A_REASON, VPNMASQ_REASON_CT_GONE);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_ESP);
+	nla_put_u32(m.get(), VPNMASQ_ESP_A_REMOTE, htonl(0xcb007107));
+	nla_put_u32(m.get(), VPNMASQ_ESP_A_LAN, htonl(0xc0a8010b));
+	nla_put_u32(m.get(), VPNMASQ_ESP_A_SPI, htonl(0xa1));
+	nla_put_u8(m.get(), VPNMASQ_ESP_A_DIR, VPNMASQ_ESP_DIR_IN);
+	nla_nest_end(m.get(), nest);
+	auto tb = attrs_of(m.get());
+	auto ev = parse_event(Attrs(tb.data(), VPNMASQ_A_MAX));
+	ASSERT_TRUE(ev);
+	EXPECT_EQ(ev->type, VPNMASQ_EVENT_DEL);
+	EXPECT_EQ(ev->reason, VPNMASQ_REASON_CT_GONE);
+	EXPECT_EQ(ev->table, find_table("esp"));
+	EXPECT_EQ(ev->entry, esp_entry(Attrs(tb.data(), VPNMASQ_A_MAX)));
+	EXPECT_EQ(ev->entry["spi"], "000000a1");
+	EXPECT_EQ(ev->entry["dir"], "in");
+
+	for (const auto &kind : table_kinds()) {
+		auto k = kernel_reply(VPNMASQ_CMD_EVENT);
+		nla_put_u8(k.get(), VPNMASQ_A_EVENT, VPNMASQ_EVENT_NEW);
+		// (libnl drops empty nests: an address, type 2 in each table)
+		nlattr *n = nla_nest_start(k.get(), kind.nest);
+		nla_put_u32(k.get(), 2, htonl(0xc0a8010b));
+		nla_nest_end(k.get(), n);
+		auto kt = attrs_of(k.get());
+		auto e = parse_event(Attrs(kt.data(), VPNMASQ_A_MAX));
+		ASSERT_TRUE(e) << kind.name;
+		EXPECT_EQ(e->table, &kind);
+		EXPECT_EQ(e->reason, VPNMASQ_REASON_NONE) << "absent reason";
+	}
+	auto empty = kernel_reply(VPNMASQ_CMD_EVENT);
+	nla_put_u8(empty.get(), VPNMASQ_A_EVENT, VPNMASQ_EVENT_NEW);
+	auto et = attrs_of(empty.get());
+	EXPECT_FALSE(parse_event(Attrs(et.data(), VPNMASQ_A_MAX))) << "no entry nest";
+}
+
+TEST(Protocol, EventAndReasonNames)
+{
+	EXPECT_EQ(event_name(VPNMASQ_EVENT_NEW), "new");
+	EXPECT_EQ(event_name(VPNMASQ_EVENT_DEL), "del");
+	EXPECT_EQ(event_name(9), "event_9");
+	const std::pair<int, const char *> reasons[] = {
+		{VPNMASQ_REASON_NONE, "none"},		 {VPNMASQ_REASON_EXPIRED, "expired"},
+		{VPNMASQ_REASON_FLUSHED, "flushed"},	 {VPNMASQ_REASON_DELETED, "deleted"},
+		{VPNMASQ_REASON_CT_GONE, "ct_gone"},	 {VPNMASQ_REASON_ANSWERED, "answered"},
+		{VPNMASQ_REASON_WAIT_OVER, "wait_over"}, {VPNMASQ_REASON_CLOSED, "closed"},
+	};
+	for (auto [id, name] : reasons)
+		EXPECT_EQ(reason_name(id), name);
+	EXPECT_EQ(reason_name(VPNMASQ_REASON_CLOSED + 1),
+		  "reason_" + std::to_string(VPNMASQ_REASON_CLOSED + 1));
+}
+
+TEST(Protocol, UniqueRowsKeepTheFirstOfEachEntry)
+{
+	const TableKind &ike = *find_table("ike");
+	Json rows = Json::array();
+	rows.push_back(Json{{"remote", "203.0.113.7"},
+			    {"lan", "192.168.1.11"},
+			    {"icookie", "1122334455667788"},
+			    {"packets", 1}});
+	rows.push_back(Json{{"remote", "203.0.113.7"},
+			    {"lan", "192.168.1.11"},
+			    {"icookie", "1122334455667789"},
+			    {"packets", 1}});
+	rows.push_back(Json{{"remote", "203.0.113.7"},
+			    {"lan", "192.168.1.11"},
+			    {"icookie", "1122334455667788"},
+			    {"packets", 2}}); // seen again
+	rows.push_back(Json{{"remote", "203.0.113.8"},
+			    {"lan", "192.168.1.11"},
+			    {"icookie", "1122334455667788"},
+			    {"packets", 1}}); // other remote
+	rows.push_back(Json{{"remote", "203.0.113.7"},
+			    {"lan", nullptr},
+			    {"icookie", "1122334455667788"},
+			    {"packets", 1}}); // the gateway's
+	Json u = unique_rows(ike, rows);
+	ASSERT_EQ(u.size(), 4u);
+	EXPECT_EQ(u[0]["packets"], 1) << "the first one is kept";
+	EXPECT_EQ(row_identity(ike, rows[0]), row_identity(ike, rows[2]));
+	EXPECT_NE(row_identity(ike, rows[0]), row_identity(ike, rows[4]));
+	// Every table has an identity and a peer field its rows carry.
+	for (const auto &kind : table_kinds()) {
+		EXPECT_FALSE(kind.identity[0].empty()) << kind.name;
+		EXPECT_TRUE(kind.peer_field == "remote" || kind.peer_field == "server");
+	}
+}
