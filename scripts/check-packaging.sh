@@ -8,7 +8,9 @@
 #   check-packaging.sh dkms KVER   DKMS adds and builds the module for KVER in
 #                                  scratch trees under build/dkms/ (nothing in
 #                                  /usr/src, /var/lib/dkms or /lib/modules; DKMS
-#                                  itself makes /var/lib/dkms/mok.* on first use)
+#                                  itself makes /var/lib/dkms/mok.* on first use),
+#                                  and packs source and module with dkms
+#                                  mktarball for tests/vm/t_70_packaging.sh
 #
 # The real installation (make dkms-install, make install, the unit's
 # commands) is tested in the VM by tests/vm/t_70_packaging.sh.
@@ -55,6 +57,12 @@ dkms)
 	echo "$ko: version $got, vermagic $magic"
 	[ "$got" = "$ver" ] || { echo "version $got, expected $ver"; exit 1; }
 	[ "${magic%% *}" = "$kver" ] || { echo "built for ${magic%% *}, not $kver"; exit 1; }
+	# Source and module in one DKMS tarball: tests/vm/t_70_packaging.sh
+	# installs it in the VM instead of building there (minutes under TCG).
+	tarball=vpnmasq-$ver-$kver.dkms.tar.gz
+	dkms mktarball "${trees[@]}" -m vpnmasq -v "$ver" -k "$kver" --archive "$tarball" || exit 1
+	mv "$scratch/tree/vpnmasq/$ver/tarball/$tarball" "$scratch/" || exit 1
+	echo "for the VM test: $scratch/$tarball"
 	;;
 *)
 	echo "usage: check-packaging.sh unit | dkms KVER" >&2
