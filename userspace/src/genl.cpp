@@ -425,10 +425,13 @@ bool Subscription::read(const std::function<void(const nlmsghdr *, const Attrs &
 	if (fake_)
 		nl_cb_overwrite_recv(cb.get(), fake_recv);
 
-	// > 0: a datagram was read; 0: none was there (EAGAIN).
+	// > 0: a datagram was read; -NLE_AGAIN (libnl 3.7) or 0 (older
+	// ones): none was there.
 	int err = nl_recvmsgs_report(sock_.get(), cb.get());
 	if (n.failure)
 		std::rethrow_exception(n.failure);
+	if (err == -NLE_AGAIN)
+		return false;
 	if (err == -NLE_NOMEM) { // ENOBUFS: the kernel dropped messages
 		if (on_lost)
 			on_lost();

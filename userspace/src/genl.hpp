@@ -66,8 +66,8 @@ public:
 	virtual ~FakeKernel() = default;
 	// A request, with the sequence number and port libnl filled in.
 	virtual void request(const nlmsghdr *nlh) = 0;
-	// The next datagram into @out, returning its length; 0 if there is
-	// none (a non-blocking socket's EAGAIN) or a negative NLE_* error.
+	// The next datagram into @out, returning its length, or a negative
+	// NLE_* error: -NLE_AGAIN if there is none (a non-blocking socket).
 	virtual int receive(std::vector<uint8_t> &out) = 0;
 };
 

@@ -59,7 +59,7 @@ public:
 		dfl.sa_handler = SIG_DFL;
 		sigaction(SIGINT, &dfl, &old_int_);
 		sigaction(SIGTERM, &dfl, &old_term_);
-		fd_ = signalfd(-1, &set_, SFD_CLOEXEC);
+		fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
 		if (fd_ < 0) {
 			int e = errno;
 			restore();
@@ -75,6 +75,14 @@ public:
 	StopSignals(const StopSignals &) = delete;
 	StopSignals &operator=(const StopSignals &) = delete;
 	int fd() const { return fd_; }
+
+	// True if a signal came; it is taken from the descriptor, so that it
+	// is not delivered (with its default action) once unblocked.
+	bool taken()
+	{
+		signalfd_siginfo info;
+		return read(fd_, &info, sizeof(info)) == sizeof(info);
+	}
 
 private:
 	void restore()
@@ -127,7 +135,7 @@ int monitor(const MonitorOptions &opt, std::ostream &out, std::ostream &err)
 			throw NetlinkError(std::error_code(errno, std::generic_category()),
 					   std::string("poll: ") + strerror(errno));
 		}
-		if (fds[0].revents & POLLIN)
+		if ((fds[0].revents & POLLIN) && stop.taken())
 			return kExitOk;
 		if (fds[1].revents & POLLNVAL)
 			throw NetlinkError(std::make_error_code(std::errc::bad_file_descriptor),
@@ -136,7 +144,7 @@ int monitor(const MonitorOptions &opt, std::ostream &out, std::ostream &err)
 		if (fds[1].revents & (POLLIN | POLLERR))
 			while (sub->read(std::ref(print), lost)) {
 				// drain what is queued before polling again
-				if (poll(fds, 1, 0) > 0)
+				if (stop.taken())
 					return kExitOk;
 			}
 	}

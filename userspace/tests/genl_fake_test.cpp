@@ -318,14 +318,15 @@ TEST(GenlFake, RefusalsCarryTheKernelsReason)
 
 namespace {
 
-// Hands out the queued datagrams or errors; nothing more: 0 (EAGAIN).
+// Hands out the queued datagrams or errors; then -NLE_AGAIN, as libnl's
+// nl_recv() on a drained non-blocking socket.
 class MulticastKernel : public FakeKernel {
 public:
 	void request(const nlmsghdr *) override { ADD_FAILURE() << "a subscription sends nothing"; }
 	int receive(Bytes &out) override
 	{
 		if (queue.empty())
-			return 0;
+			return -NLE_AGAIN;
 		auto item = std::move(queue.front());
 		queue.pop_front();
 		if (item.error)
