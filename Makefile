@@ -6,6 +6,7 @@
 #   make dkms-install      module source to /usr/src, DKMS builds and installs
 #                          it for KVER= or every kernel with headers
 #   make dkms-remove       every vpnmasq version out of DKMS and /usr/src
+#   make uninstall         what make install put there, but the config
 #   make man               build/man/*.8 from doc/*.scd
 #   make check             every test (installs its dependencies)
 #   make demo              boots the VM and shows vpnmasq at work
