@@ -272,8 +272,9 @@ echo "# flush everything"
 left=$(gwctl -j show ike | py 'len(j["ike"])')
 check_eq "flush says how many" "$left associations removed" "$(gwctl flush)"
 check_eq "nothing left" "0 0" "$(gwctl -j show all | py 'len(j["ike"]), len(j["esp"])' | tr -d '(),')"
+# (a burst of 10 000 events may overflow the monitor's buffer: any of them)
 check "monitor: flushed lan1 entries" \
-	wait_for "$MON" " del ike remote $REMOTE lan $LAN1 icookie 6000000000000000 .* reason flushed$" 10
+	wait_for "$MON" " del ike remote $REMOTE lan $LAN1 icookie 6000[0-9a-f]{12} .* reason flushed$" 10
 
 echo "# expiry"
 check "set ike_timeout 10 (the minimum)" gwctl set ike_timeout 10
