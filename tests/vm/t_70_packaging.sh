@@ -12,7 +12,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/topo.sh
 
 kver=$(uname -r)
-kre=$(sed 's/[.+]/\\&/g' <<<"$kver")
+kre=${kver//./\\.}
+kre=${kre//+/\\+}
 ver=$(sed -n 's/.*VPNMASQ_VERSION "\(.*\)".*/\1/p' kmod/version.h)
 UNIT=/lib/systemd/system/vpnmasq.service
 CONF=/etc/vpnmasq/vpnmasq.conf
