@@ -212,6 +212,18 @@ check-intree:
 unit: tool
 	ctest --test-dir $(UBUILD) --output-on-failure
 
+# libFuzzer on the core: 10 million executions per target (FUZZ_RUNS=N)
+.PHONY: fuzz bench
+FUZZ_RUNS ?= 10000000
+fuzz:
+	scripts/fuzz.sh $(FUZZ_RUNS)
+
+# Google Benchmark on the core tables (not timed in make check)
+bench:
+	cmake -S tests/bench -B $(BUILD)/bench >/dev/null
+	cmake --build $(BUILD)/bench -j$(shell nproc)
+	$(BUILD)/bench/core-bench
+
 check:
 	scripts/check.sh
 

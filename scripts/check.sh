@@ -53,6 +53,12 @@ count_ctest build/userspace "vpnmasq-ctl unit tests"
 step "module core builds in userspace" "$logs/core.log" \
 	sh -c 'cmake -S tests/core -B build/core >/dev/null && cmake --build build/core -j2'
 count_ctest build/core "module core unit tests"
+# fuzzing and benchmarks: a short run here, the long ones in make fuzz/bench
+step "fuzz targets run 200 000 executions each from their seeds" "$logs/fuzz.log" \
+	scripts/fuzz.sh 200000
+step "core benchmarks build and run once" "$logs/bench.log" \
+	sh -c 'cmake -S tests/bench -B build/bench >/dev/null && cmake --build build/bench -j2 &&
+		build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024'
 
 # kernel side: build without warnings, sparse, checkpatch
 for k in "${kernels[@]}"; do
