@@ -662,6 +662,18 @@ static struct genl_family vpnmasq_genl_family __ro_after_init = {
 
 /* ---- events ---------------------------------------------------------- */
 
+/*
+ * An event's payload: the event and reason u8s and the largest nest (a
+ * PPTP call, 13 attributes). Sized to it, not to a page, so that a flush
+ * of thousands of entries fits a listener's socket buffer.
+ */
+#define VPNMASQ_EVENT_SIZE	(2 * nla_total_size(sizeof(u8)) + \
+				 nla_total_size(0) + \
+				 6 * nla_total_size(sizeof(u32)) + \
+				 2 * nla_total_size(sizeof(u8)) + \
+				 2 * nla_total_size_64bit(sizeof(u64)) + \
+				 3 * nla_total_size(sizeof(u32)))
+
 /* Cleared before the family goes; events are sent under RCU. */
 static bool vpnmasq_events_live __read_mostly;
 
@@ -673,7 +685,7 @@ static struct sk_buff *vpnmasq_event_start(struct vpnmasq_net *vn, u8 type,
 	if (!READ_ONCE(vpnmasq_events_live) ||
 	    !genl_has_listeners(&vpnmasq_genl_family, vn->net, 0))
 		return NULL;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	skb = genlmsg_new(VPNMASQ_EVENT_SIZE, GFP_ATOMIC);
 	if (!skb)
 		goto lost;
 	*hdr = genlmsg_put(skb, 0, 0, &vpnmasq_genl_family, 0,
