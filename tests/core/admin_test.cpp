@@ -147,19 +147,11 @@ TEST_F(Admin, DeleteOneCookieOrOneSpi)
 
 TEST_F(Admin, TheGatewaysOwnIkeEntriesAreFlushedOnlyWithEverything)
 {
-	u8 buf[VM_ISAKMP_HDR_LEN] = {};
-	u64 cookie = 0x4444;
-	memcpy(buf, &cookie, 8);
-	buf[17] = 0x10;
-	buf[27] = 28;
-	vm_isakmp hdr{};
-	ASSERT_EQ(vm_isakmp_parse(buf, sizeof(buf), &hdr), 0);
-	vm_pkt pkt{gw, remote, false, jiffies};
-	vm_ike_local_out(&t, &cfg, &pkt, &hdr);
+	local_out(0x4444);
 	ASSERT_EQ(t.n_ike, 1u);
 	EXPECT_EQ(vm_tables_flush(&t, a, VM_FLUSH_ALL), 0u);
 	EXPECT_EQ(vm_ike_del_cookie(&t, 0x4444, 0), 1u);
-	vm_ike_local_out(&t, &cfg, &pkt, &hdr);
+	local_out(0x4444);
 	EXPECT_EQ(vm_tables_flush(&t, 0, VM_FLUSH_IKE), 1u);
 	EXPECT_EQ(t.n_ike, 0u);
 }

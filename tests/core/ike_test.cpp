@@ -1,66 +1,23 @@
 // The ISAKMP association logic of kmod/table.c, compiled from the module's
 // own source against tests/shim, driven packet by packet.
-#include <gtest/gtest.h>
+#include "tables_fixture.hpp"
 
-#include <arpa/inet.h>
-#include <array>
-#include <cstring>
 #include <map>
 #include <random>
 #include <set>
 
-extern "C" {
-#include "table.h"
-extern unsigned long jiffies;
-extern int vm_shim_fail_alloc;
-}
-
 namespace {
 
-__be32 ip(const char *s)
-{
-	in_addr a{};
-	inet_pton(AF_INET, s, &a);
-	return a.s_addr;
-}
+using namespace vm_test;
 
-std::array<u8, VM_ISAKMP_HDR_LEN> isakmp(u64 icookie, u64 rcookie, u8 version = 0x10,
-					 u32 length = VM_ISAKMP_HDR_LEN)
-{
-	std::array<u8, VM_ISAKMP_HDR_LEN> b{};
-	std::memcpy(b.data(), &icookie, 8);
-	std::memcpy(b.data() + 8, &rcookie, 8);
-	b[17] = version;
-	b[18] = 2; // identity protection
-	b[24] = length >> 24;
-	b[25] = length >> 16;
-	b[26] = length >> 8;
-	b[27] = length;
-	return b;
-}
-
-class Ike : public ::testing::Test {
+// The packet helpers here are ISAKMP's: out() and in() send cookies.
+class Ike : public Tables {
 protected:
-	vpnmasq_stats stats{};
-	vm_tables t{};
-	vpnmasq_config cfg{};
-	const __be32 gw = ip("198.51.100.1");
-	const __be32 remote = ip("203.0.113.7");
-
 	void SetUp() override
 	{
+		Tables::SetUp();
 		jiffies = 100000;
 		vm_shim_fail_alloc = 0;
-		vpnmasq_config_defaults(&cfg);
-		ASSERT_EQ(vm_tables_init(&t, &stats), 0);
-	}
-	void TearDown() override
-	{
-		vm_tables_exit(&t);
-	}
-	u64 stat(vpnmasq_stat s) const
-	{
-		return stats.cnt[s];
 	}
 
 	vm_decision send(__be32 src, __be32 dst, bool to_local, u64 ic, u64 rc = 0)
@@ -82,14 +39,6 @@ protected:
 	vm_decision in(u64 ic, u64 rc = 0, __be32 from = 0)
 	{
 		return send(from ? from : remote, gw, true, ic, rc);
-	}
-	void local_out(u64 ic)
-	{
-		vm_isakmp hdr{};
-		auto b = isakmp(ic, 0);
-		ASSERT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
-		vm_pkt pkt{gw, remote, false, jiffies};
-		vm_ike_local_out(&t, &cfg, &pkt, &hdr);
 	}
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -32,6 +33,22 @@ inline void on_release(void *p)
 inline void on_drop(void *p)
 {
 	dropped.push_back((intptr_t)p);
+}
+
+// An ISAKMP header as it starts a UDP 500 payload.
+inline std::array<u8, VM_ISAKMP_HDR_LEN> isakmp(u64 icookie, u64 rcookie, u8 version = 0x10,
+						u32 length = VM_ISAKMP_HDR_LEN)
+{
+	std::array<u8, VM_ISAKMP_HDR_LEN> b{};
+	std::memcpy(b.data(), &icookie, 8);
+	std::memcpy(b.data() + 8, &rcookie, 8);
+	b[17] = version;
+	b[18] = 2; // identity protection
+	b[24] = length >> 24;
+	b[25] = length >> 16;
+	b[26] = length >> 8;
+	b[27] = length;
+	return b;
 }
 
 class Tables : public ::testing::Test {
@@ -85,18 +102,25 @@ protected:
 		vm_esp_inbound_new(&t, &cfg, &pkt, htonl(spi), &d);
 		return d;
 	}
+	// A LAN host's ISAKMP packet to the remote: it must get its zone.
 	void ike(__be32 lan, u64 cookie)
 	{
-		u8 b[VM_ISAKMP_HDR_LEN] = {};
-		memcpy(b, &cookie, 8);
-		b[17] = 0x10;
-		b[27] = 28;
 		vm_isakmp hdr{};
-		ASSERT_EQ(vm_isakmp_parse(b, sizeof(b), &hdr), 0);
+		auto b = isakmp(cookie, 0);
+		ASSERT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
 		vm_pkt pkt{lan, remote, false, jiffies};
 		vm_decision d{};
 		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
 		ASSERT_EQ(d.verdict, VM_ZONE);
+	}
+	// The gateway's own ISAKMP packet to the remote.
+	void local_out(u64 cookie)
+	{
+		vm_isakmp hdr{};
+		auto b = isakmp(cookie, 0);
+		ASSERT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
+		vm_pkt pkt{gw, remote, false, jiffies};
+		vm_ike_local_out(&t, &cfg, &pkt, &hdr);
 	}
 };
 
