@@ -135,6 +135,7 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	vn->tables.pkt_release = vpnmasq_esp_release;
 	vn->tables.pkt_drop = vpnmasq_esp_drop;
 	vn->tables.notify = vpnmasq_event_tables;
+	vn->tables.listening = vpnmasq_event_tables_wanted;
 	INIT_DELAYED_WORK(&vn->serial_work, vpnmasq_serial_work);
 	vpnmasq_pptp_net_init(vn);
 	err = vpnmasq_hooks_register(net);

@@ -677,14 +677,25 @@ static struct genl_family vpnmasq_genl_family __ro_after_init = {
 /* Cleared before the family goes; events are sent under RCU. */
 static bool vpnmasq_events_live __read_mostly;
 
+/* Events are built only while someone in the namespace listens. */
+bool vpnmasq_events_wanted(const struct vpnmasq_net *vn)
+{
+	return READ_ONCE(vpnmasq_events_live) &&
+	       genl_has_listeners(&vpnmasq_genl_family, vn->net, 0);
+}
+
+/* vm_tables.listening */
+bool vpnmasq_event_tables_wanted(const struct vm_tables *t)
+{
+	return vpnmasq_events_wanted(container_of(t, struct vpnmasq_net,
+						  tables));
+}
+
 static struct sk_buff *vpnmasq_event_start(struct vpnmasq_net *vn, u8 type,
 					   u8 reason, void **hdr)
 {
 	struct sk_buff *skb;
 
-	if (!READ_ONCE(vpnmasq_events_live) ||
-	    !genl_has_listeners(&vpnmasq_genl_family, vn->net, 0))
-		return NULL;
 	skb = genlmsg_new(VPNMASQ_EVENT_SIZE, GFP_ATOMIC);
 	if (!skb)
 		goto lost;
@@ -703,11 +714,15 @@ lost:
 	return NULL;
 }
 
+/* @err: whether the entry's nest could be put. */
 static void vpnmasq_event_send(struct vpnmasq_net *vn, struct sk_buff *skb,
-			       void *hdr)
+			       void *hdr, int err)
 {
-	int err;
-
+	if (err) {
+		nlmsg_free(skb);
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
+		return;
+	}
 	genlmsg_end(skb, hdr);
 	err = genlmsg_multicast_netns(&vpnmasq_genl_family, vn->net, skb, 0,
 				      0, GFP_ATOMIC);
@@ -716,7 +731,7 @@ static void vpnmasq_event_send(struct vpnmasq_net *vn, struct sk_buff *skb,
 		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
 }
 
-/* vm_tables.notify: under the tables' lock, BHs off. */
+/* vm_tables.notify: under the tables' lock, BHs off, when wanted. */
 void vpnmasq_event_tables(struct vm_tables *t, const struct vm_event *ev)
 {
 	struct vpnmasq_net *vn = container_of(t, struct vpnmasq_net, tables);
@@ -739,12 +754,7 @@ void vpnmasq_event_tables(struct vm_tables *t, const struct vm_event *ev)
 		err = vpnmasq_put_pending(skb, &ev->pending, now);
 		break;
 	}
-	if (err) {
-		nlmsg_free(skb);
-		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
-		return;
-	}
-	vpnmasq_event_send(vn, skb, hdr);
+	vpnmasq_event_send(vn, skb, hdr, err);
 }
 
 void vpnmasq_event_pptp(struct vpnmasq_net *vn, u8 type, u8 reason,
@@ -754,14 +764,8 @@ void vpnmasq_event_pptp(struct vpnmasq_net *vn, u8 type, u8 reason,
 	void *hdr;
 
 	skb = vpnmasq_event_start(vn, type, reason, &hdr);
-	if (!skb)
-		return;
-	if (vpnmasq_put_pptp(skb, call)) {
-		nlmsg_free(skb);
-		vpnmasq_stat_inc(vn, VPNMASQ_STAT_EVENTS_LOST);
-		return;
-	}
-	vpnmasq_event_send(vn, skb, hdr);
+	if (skb)
+		vpnmasq_event_send(vn, skb, hdr, vpnmasq_put_pptp(skb, call));
 }
 
 int __init vpnmasq_netlink_init(void)

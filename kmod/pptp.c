@@ -267,6 +267,8 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 			struct vpnmasq_pptp_info call;
 
 			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_OPENED);
+			if (!vpnmasq_events_wanted(vn))
+				break;
 			vpnmasq_pptp_fill(&call, ct->master);
 			vpnmasq_event_pptp(vn, VPNMASQ_EVENT_NEW,
 					   VPNMASQ_REASON_NONE, &call);
@@ -277,23 +279,38 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 	}
 }
 
+/*
+ * A call's GRE counts, per conntrack direction, as the LAN host sees them:
+ * either end may have sent the GRE entry's first packet.
+ */
+static void vpnmasq_pptp_set_gre(struct vpnmasq_pptp_info *c,
+				 __be32 orig_src,
+				 const u64 packets[IP_CT_DIR_MAX])
+{
+	bool lan_first = orig_src == c->lan;
+
+	c->gre_out = packets[lan_first ? IP_CT_DIR_ORIGINAL : IP_CT_DIR_REPLY];
+	c->gre_in = packets[lan_first ? IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL];
+}
+
 /* A call's GRE entry, tracked by vpnmasq, is being destroyed. */
 void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre)
 {
 	const struct vpnmasq_gre_count *gc = nfct_help_data(gre);
 	struct vpnmasq_pptp_info call;
-	bool lan_first;
+	u64 packets[IP_CT_DIR_MAX];
 
 	vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_CLOSED);
-	if (!gre->master || !vpnmasq_is_pptp(gre->master))
+	if (!vpnmasq_events_wanted(vn) || !gre->master ||
+	    !vpnmasq_is_pptp(gre->master))
 		return;
 	vpnmasq_pptp_fill(&call, gre->master);
-	lan_first = gre->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip ==
-		    call.lan;
-	call.gre_out = atomic64_read(&gc->packets[lan_first ?
-				     IP_CT_DIR_ORIGINAL : IP_CT_DIR_REPLY]);
-	call.gre_in = atomic64_read(&gc->packets[lan_first ?
-				    IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL]);
+	packets[IP_CT_DIR_ORIGINAL] =
+		atomic64_read(&gc->packets[IP_CT_DIR_ORIGINAL]);
+	packets[IP_CT_DIR_REPLY] = atomic64_read(&gc->packets[IP_CT_DIR_REPLY]);
+	vpnmasq_pptp_set_gre(&call,
+			     gre->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip,
+			     packets);
 	vpnmasq_event_pptp(vn, VPNMASQ_EVENT_DEL, VPNMASQ_REASON_CLOSED,
 			   &call);
 }
@@ -414,18 +431,12 @@ static void vpnmasq_pptp_join(struct vpnmasq_pptp_walk *w)
 	for (i = 0; i < w->n_calls; i++) {
 		struct vpnmasq_pptp_info *c = &w->calls[i];
 		const struct vpnmasq_gre_row *g;
-		bool lan_first;
 
 		key.master = w->ctrl[i];
 		g = bsearch(&key, w->gre, w->n_gre, sizeof(*w->gre),
 			    vpnmasq_gre_row_cmp);
-		if (!g)
-			continue;
-		lan_first = g->orig_src == c->lan;
-		c->gre_out = g->packets[lan_first ? IP_CT_DIR_ORIGINAL :
-					IP_CT_DIR_REPLY];
-		c->gre_in = g->packets[lan_first ? IP_CT_DIR_REPLY :
-				       IP_CT_DIR_ORIGINAL];
+		if (g)
+			vpnmasq_pptp_set_gre(c, g->orig_src, g->packets);
 	}
 }
 

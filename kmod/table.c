@@ -70,7 +70,7 @@ static void vm_pending_info_fill(struct vm_pending_info *info,
 static bool vm_changed(struct vm_tables *t)
 {
 	t->generation++;
-	return t->notify && !t->dead;
+	return t->notify && !t->dead && (!t->listening || t->listening(t));
 }
 
 static void vm_notify_ike(struct vm_tables *t, const struct vm_ike *e,

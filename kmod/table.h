@@ -155,9 +155,11 @@ struct vm_tables {
 	void (*pkt_drop)(void *pkt);
 	/*
 	 * Told of every association created or removed, under @lock with
-	 * BHs off; NULL if nobody listens. Not called once @dead is set.
+	 * BHs off, if @listening (when set) says someone wants to know; NULL
+	 * if nobody ever does. Not called once @dead is set.
 	 */
 	void (*notify)(struct vm_tables *t, const struct vm_event *ev);
+	bool (*listening)(const struct vm_tables *t);
 	/* Bumped on every change so that dumps can flag interruption. */
 	u32 generation;
 	/* A zone is not reused before every conntrack entry in it expired. */

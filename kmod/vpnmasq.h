@@ -142,7 +142,12 @@ int vpnmasq_net_init(void);
 void vpnmasq_net_exit(void);
 int vpnmasq_netlink_init(void);
 void vpnmasq_netlink_exit(void);
-/* netlink.c: the "events" multicast group, may be called in softirq. */
+/*
+ * netlink.c: the "events" multicast group, may be called in softirq. The
+ * senders check that events are wanted before building one.
+ */
+bool vpnmasq_events_wanted(const struct vpnmasq_net *vn);
+bool vpnmasq_event_tables_wanted(const struct vm_tables *t);
 void vpnmasq_event_tables(struct vm_tables *t, const struct vm_event *ev);
 void vpnmasq_event_pptp(struct vpnmasq_net *vn, u8 type, u8 reason,
 			const struct vpnmasq_pptp_info *call);

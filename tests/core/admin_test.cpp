@@ -166,3 +166,22 @@ TEST_F(Admin, NothingIsToldOnceTheNamespaceIsGoing)
 }
 
 } // namespace
+
+namespace {
+
+bool nobody_listens(const vm_tables *)
+{
+	return false;
+}
+
+TEST_F(Admin, NothingIsBuiltWhileNobodyListensButDumpsStillSeeTheChange)
+{
+	t.listening = nobody_listens;
+	u32 gen0 = t.generation;
+	ike(a, 0x1111);
+	out(a, 0xa1);
+	EXPECT_TRUE(seen.empty());
+	EXPECT_NE(t.generation, gen0);
+}
+
+} // namespace
