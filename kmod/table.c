@@ -342,20 +342,28 @@ int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr)
 	return 0;
 }
 
+static void vm_host_touch(struct vm_host *h, unsigned long now)
+{
+	if (READ_ONCE(h->last_seen) != now)
+		WRITE_ONCE(h->last_seen, now);
+}
+
+/*
+ * The host's last_seen only matters once its last entry is gone, so it is
+ * brought along when an entry's changes: once per jiffy per entry, not
+ * once per packet (a write to a line every CPU shares).
+ */
 static void vm_ike_touch(struct vm_ike *e, const struct vm_isakmp *hdr,
 			 unsigned long now)
 {
 	if (hdr->rcookie && READ_ONCE(e->rcookie) != hdr->rcookie)
 		WRITE_ONCE(e->rcookie, hdr->rcookie);
-	if (READ_ONCE(e->last_seen) != now)
+	if (READ_ONCE(e->last_seen) != now) {
 		WRITE_ONCE(e->last_seen, now);
+		if (e->flow)
+			vm_host_touch(e->flow->host, now);
+	}
 	WRITE_ONCE(e->packets, READ_ONCE(e->packets) + 1);
-}
-
-static void vm_host_touch(struct vm_host *h, unsigned long now)
-{
-	if (READ_ONCE(h->last_seen) != now)
-		WRITE_ONCE(h->last_seen, now);
 }
 
 static struct vm_ike *vm_ike_add(struct vm_tables *t,
@@ -377,6 +385,10 @@ static struct vm_ike *vm_ike_add(struct vm_tables *t,
 	}
 	e->key = *key;
 	e->flow = f;
+	if (f) {
+		e->lan = f->key.lan;
+		e->zone = f->host->zone;
+	}
 	e->rcookie = hdr->rcookie;
 	e->last_seen = now;
 	e->packets = 1;
@@ -387,8 +399,10 @@ static struct vm_ike *vm_ike_add(struct vm_tables *t,
 	}
 	if (f) {
 		list_add(&e->list, &f->ike);
-		if (!f->n_ike++)
+		if (!f->n_ike++) {
 			p->ike_flows++;
+			f->ike_oldest = now;
+		}
 	} else {
 		list_add(&e->list, &t->local_ike);
 		p->ike_local++;
@@ -448,10 +462,10 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 	e = rhashtable_lookup_fast(&t->ike, &key, vm_ike_params);
 	if (e) {
 		/* Lost a race with another CPU. */
-		if (e->flow && e->flow->key.lan == pkt->saddr) {
+		if (e->flow && e->lan == pkt->saddr) {
 			vm_ike_touch(e, hdr, pkt->now);
 			d->verdict = VM_ZONE;
-			d->zone = e->flow->host->zone;
+			d->zone = e->zone;
 		} else {
 			vm_ike_refuse_collision(t, pkt, d);
 		}
@@ -522,7 +536,6 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 {
 	struct vm_ike_key key = { .remote = pkt->saddr,
 				  .icookie = hdr->icookie };
-	struct vm_flow *f;
 	struct vm_ike *e;
 
 	d->verdict = VM_PASS;
@@ -531,13 +544,11 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	/* A reply or a remote's message on a known IKE SA? */
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
 	if (e) {
-		f = READ_ONCE(e->flow);
-		if (f) {
+		if (e->flow) {
 			vm_ike_touch(e, hdr, pkt->now);
-			vm_host_touch(f->host, pkt->now);
 			vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
 			d->verdict = VM_ZONE;
-			d->zone = f->host->zone;
+			d->zone = e->zone;
 		}
 		goto out;
 	}
@@ -551,12 +562,10 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	key.remote = pkt->daddr;
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
 	if (e) {
-		f = READ_ONCE(e->flow);
-		if (f && f->key.lan == pkt->saddr) {
+		if (e->flow && e->lan == pkt->saddr) {
 			vm_ike_touch(e, hdr, pkt->now);
-			vm_host_touch(f->host, pkt->now);
 			d->verdict = VM_ZONE;
-			d->zone = f->host->zone;
+			d->zone = e->zone;
 		} else {
 			vm_ike_refuse_collision(t, pkt, d);
 		}
@@ -581,7 +590,7 @@ void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
 	if (e) {
 		/* The gateway's own packets are never refused, only counted. */
-		if (READ_ONCE(e->flow))
+		if (e->flow)
 			vm_stat(t, VPNMASQ_STAT_IKE_COLLISION);
 		else
 			vm_ike_touch(e, hdr, pkt->now);
@@ -603,8 +612,10 @@ void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 static void vm_esp_touch(struct vm_esp *e, unsigned int len, unsigned long now)
 {
-	if (READ_ONCE(e->last_seen) != now)
+	if (READ_ONCE(e->last_seen) != now) {
 		WRITE_ONCE(e->last_seen, now);
+		vm_host_touch(e->flow->host, now);
+	}
 	WRITE_ONCE(e->packets, READ_ONCE(e->packets) + 1);
 	WRITE_ONCE(e->bytes, READ_ONCE(e->bytes) + len);
 }
@@ -614,7 +625,6 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 {
 	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
 				  .dir = VM_ESP_IN };
-	struct vm_flow *f;
 	struct vm_esp *e;
 	bool known = true;
 
@@ -622,12 +632,10 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 	rcu_read_lock();
 	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
 	if (e) {
-		f = e->flow;
 		vm_esp_touch(e, len, pkt->now);
-		vm_host_touch(f->host, pkt->now);
 		vm_stat(t, VPNMASQ_STAT_ESP_MATCHED);
 		d->verdict = VM_ZONE;
-		d->zone = f->host->zone;
+		d->zone = e->zone;
 		goto out;
 	}
 	d->inbound = false;
@@ -635,12 +643,10 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 	key.dir = VM_ESP_OUT;
 	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
 	if (e) {
-		f = e->flow;
-		if (f->key.lan == pkt->saddr) {
+		if (e->lan == pkt->saddr) {
 			vm_esp_touch(e, len, pkt->now);
-			vm_host_touch(f->host, pkt->now);
 			d->verdict = VM_ZONE;
-			d->zone = f->host->zone;
+			d->zone = e->zone;
 		} else {
 			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
 			d->verdict = VM_DROP;
@@ -671,6 +677,8 @@ static struct vm_esp *vm_esp_add(struct vm_tables *t,
 	}
 	e->key = *key;
 	e->flow = f;
+	e->lan = f->key.lan;
+	e->zone = f->host->zone;
 	e->last_seen = now;
 	if (rhashtable_insert_fast(&t->esp, &e->node, vm_esp_params)) {
 		kfree(e);
@@ -678,7 +686,8 @@ static struct vm_esp *vm_esp_add(struct vm_tables *t,
 		return NULL;
 	}
 	list_add(&e->list, &f->esp);
-	f->n_esp++;
+	if (!f->n_esp++)
+		f->esp_oldest = now;
 	t->n_esp++;
 	vm_notify_esp(t, e, VPNMASQ_EVENT_NEW, VPNMASQ_REASON_NONE);
 	return e;
@@ -798,7 +807,7 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
 	if (e) {
 		d->verdict = VM_ZONE;
-		d->zone = e->flow->host->zone;
+		d->zone = e->zone;
 		goto out;
 	}
 	vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
@@ -851,7 +860,7 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		/* Lost a race with another CPU. */
 		if (e->flow->key.lan == pkt->saddr) {
 			d->verdict = VM_ZONE;
-			d->zone = e->flow->host->zone;
+			d->zone = e->zone;
 		} else {
 			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
 		}
@@ -986,6 +995,7 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 {
 	unsigned long ike_to = (unsigned long)cfg->ike_timeout * HZ;
 	unsigned long esp_to = (unsigned long)cfg->esp_timeout * HZ;
+	unsigned long oldest, seen;
 	struct vm_flow *f, *ftmp;
 	struct vm_host *h, *htmp;
 	struct vm_ike *e, *etmp;
@@ -994,19 +1004,33 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
-		list_for_each_entry_safe(e, etmp, &f->ike, list) {
-			if (vm_idle(READ_ONCE(e->last_seen), now, ike_to)) {
-				vm_ike_del(t, e, VPNMASQ_REASON_EXPIRED);
-				vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
-				n++;
+		if (f->n_ike && vm_idle(f->ike_oldest, now, ike_to)) {
+			oldest = now;
+			list_for_each_entry_safe(e, etmp, &f->ike, list) {
+				seen = READ_ONCE(e->last_seen);
+				if (vm_idle(seen, now, ike_to)) {
+					vm_ike_del(t, e, VPNMASQ_REASON_EXPIRED);
+					vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
+					n++;
+				} else if (time_before(seen, oldest)) {
+					oldest = seen;
+				}
 			}
+			f->ike_oldest = oldest;
 		}
-		list_for_each_entry_safe(s, stmp, &f->esp, list) {
-			if (vm_idle(READ_ONCE(s->last_seen), now, esp_to)) {
-				vm_esp_del(t, s, VPNMASQ_REASON_EXPIRED);
-				vm_stat(t, VPNMASQ_STAT_ESP_EXPIRED);
-				n++;
+		if (f->n_esp && vm_idle(f->esp_oldest, now, esp_to)) {
+			oldest = now;
+			list_for_each_entry_safe(s, stmp, &f->esp, list) {
+				seen = READ_ONCE(s->last_seen);
+				if (vm_idle(seen, now, esp_to)) {
+					vm_esp_del(t, s, VPNMASQ_REASON_EXPIRED);
+					vm_stat(t, VPNMASQ_STAT_ESP_EXPIRED);
+					n++;
+				} else if (time_before(seen, oldest)) {
+					oldest = seen;
+				}
 			}
+			f->esp_oldest = oldest;
 		}
 		vm_flow_put_if_unused(t, f);
 	}
@@ -1101,6 +1125,29 @@ unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan,
 	return n;
 }
 
+/* With the remote known the entry is found by its key, not by a walk. */
+static unsigned int vm_ike_del_key(struct vm_tables *t, __be64 icookie,
+				   __be32 remote)
+{
+	struct vm_ike_key key = { .remote = remote, .icookie = icookie };
+	struct vm_flow *f;
+	struct vm_peer *p;
+	struct vm_ike *e;
+
+	e = rhashtable_lookup_fast(&t->ike, &key, vm_ike_params);
+	if (!e)
+		return 0;
+	f = e->flow;
+	p = f ? NULL : rhashtable_lookup_fast(&t->peers, &remote,
+					      vm_peer_params);
+	vm_ike_del(t, e, VPNMASQ_REASON_DELETED);
+	if (f)
+		vm_flow_put_if_unused(t, f);
+	else if (p)
+		vm_peer_put_if_unused(t, p);
+	return 1;
+}
+
 unsigned int vm_ike_del_cookie(struct vm_tables *t, __be64 icookie,
 			       __be32 remote)
 {
@@ -1109,6 +1156,10 @@ unsigned int vm_ike_del_cookie(struct vm_tables *t, __be64 icookie,
 	unsigned int n = 0;
 
 	spin_lock_bh(&t->lock);
+	if (remote) {
+		n = vm_ike_del_key(t, icookie, remote);
+		goto out;
+	}
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
 		if (remote && f->key.remote != remote)
 			continue;
@@ -1121,20 +1172,34 @@ unsigned int vm_ike_del_cookie(struct vm_tables *t, __be64 icookie,
 		vm_flow_put_if_unused(t, f);
 	}
 	n += vm_local_ike_flush(t, VPNMASQ_REASON_DELETED, &icookie, remote);
+out:
 	spin_unlock_bh(&t->lock);
 	return n;
 }
 
 unsigned int vm_esp_del_spi(struct vm_tables *t, __be32 spi, __be32 remote)
 {
+	struct vm_esp_key key = { .remote = remote, .spi = spi };
 	struct vm_flow *f, *ftmp;
 	struct vm_esp *e, *etmp;
 	unsigned int n = 0;
 
 	spin_lock_bh(&t->lock);
+	if (remote) {
+		/* Both directions, found by their keys. */
+		for (key.dir = VM_ESP_IN; key.dir <= VM_ESP_OUT; key.dir++) {
+			e = rhashtable_lookup_fast(&t->esp, &key,
+						   vm_esp_params);
+			if (!e)
+				continue;
+			f = e->flow;
+			vm_esp_del(t, e, VPNMASQ_REASON_DELETED);
+			vm_flow_put_if_unused(t, f);
+			n++;
+		}
+		goto out;
+	}
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
-		if (remote && f->key.remote != remote)
-			continue;
 		list_for_each_entry_safe(e, etmp, &f->esp, list) {
 			if (e->key.spi != spi)
 				continue;
@@ -1143,6 +1208,7 @@ unsigned int vm_esp_del_spi(struct vm_tables *t, __be32 spi, __be32 remote)
 		}
 		vm_flow_put_if_unused(t, f);
 	}
+out:
 	spin_unlock_bh(&t->lock);
 	return n;
 }
@@ -1175,8 +1241,8 @@ static void vm_ike_info_fill(struct vm_ike_info *info, const struct vm_ike *e)
 	info->remote = e->key.remote;
 	info->icookie = e->key.icookie;
 	info->rcookie = READ_ONCE(e->rcookie);
-	info->lan = e->flow ? e->flow->key.lan : 0;
-	info->zone = e->flow ? e->flow->host->zone : 0;
+	info->lan = e->lan;
+	info->zone = e->zone;
 	info->last_seen = READ_ONCE(e->last_seen);
 	info->packets = READ_ONCE(e->packets);
 }
@@ -1216,8 +1282,8 @@ static void vm_esp_info_fill(struct vm_esp_info *info, const struct vm_esp *e)
 	info->remote = e->key.remote;
 	info->spi = e->key.spi;
 	info->dir = e->key.dir;
-	info->lan = e->flow->key.lan;
-	info->zone = e->flow->host->zone;
+	info->lan = e->lan;
+	info->zone = e->zone;
 	info->last_seen = READ_ONCE(e->last_seen);
 	info->packets = READ_ONCE(e->packets);
 	info->bytes = READ_ONCE(e->bytes);

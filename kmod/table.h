@@ -87,6 +87,13 @@ struct vm_flow {
 	struct list_head esp;		/* struct vm_esp.list */
 	u32 n_ike;
 	u32 n_esp;
+	/*
+	 * Lower bounds of the last_seen of the flow's entries (under lock;
+	 * entries only ever move theirs forward): the expiry sweep skips a
+	 * list that cannot hold an expired entry without touching it.
+	 */
+	unsigned long ike_oldest;
+	unsigned long esp_oldest;
 	struct rcu_head rcu;
 };
 
@@ -97,14 +104,22 @@ struct vm_ike_key {
 	__be64 icookie;
 };
 
+/*
+ * The fields a packet reads or writes come first, then the list the expiry
+ * sweep walks; the flow's LAN host and zone are copied in (a flow never
+ * changes host), so that a lookup touches the entry and not also its flow
+ * and host: at a million entries each of those is a cache miss.
+ */
 struct vm_ike {
 	struct rhash_head node;
 	struct vm_ike_key key;
 	struct vm_flow *flow;		/* NULL: the gateway's own */
-	struct list_head list;		/* flow->ike or tables->local_ike */
-	__be64 rcookie;
+	__be32 lan;			/* flow->key.lan, 0 for the gateway's */
+	u16 zone;			/* flow->host->zone */
 	unsigned long last_seen;
 	u64 packets;			/* approximate under concurrency */
+	struct list_head list;		/* flow->ike or tables->local_ike */
+	__be64 rcookie;
 	struct rcu_head rcu;
 };
 
@@ -119,14 +134,17 @@ struct vm_esp_key {
 	u32 dir;
 };
 
+/* Laid out like struct vm_ike, for the same reason. */
 struct vm_esp {
 	struct rhash_head node;
 	struct vm_esp_key key;
 	struct vm_flow *flow;
-	struct list_head list;		/* flow->esp */
+	__be32 lan;			/* flow->key.lan */
+	u16 zone;			/* flow->host->zone */
 	unsigned long last_seen;
 	u64 packets;			/* approximate under concurrency */
 	u64 bytes;
+	struct list_head list;		/* flow->esp */
 	struct rcu_head rcu;
 };
 
