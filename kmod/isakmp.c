@@ -56,10 +56,12 @@ unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 		return NF_ACCEPT;
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
-	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
-						iph->daddr) == RTN_LOCAL;
 	pkt.now = jiffies;
-	vm_ike_classify(&vn->tables, cfg, &pkt, &hdr, &d);
+	if (!vm_ike_known(&vn->tables, &pkt, &hdr, &d)) {
+		pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
+							iph->daddr) == RTN_LOCAL;
+		vm_ike_new(&vn->tables, cfg, &pkt, &hdr, &d);
+	}
 	return vpnmasq_verdict(vn, skb, &d);
 }
 

@@ -530,13 +530,13 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 	vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
 }
 
-void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
-		     const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
-		     struct vm_decision *d)
+bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
+		  const struct vm_isakmp *hdr, struct vm_decision *d)
 {
 	struct vm_ike_key key = { .remote = pkt->saddr,
 				  .icookie = hdr->icookie };
 	struct vm_ike *e;
+	bool known = true;
 
 	d->verdict = VM_PASS;
 	d->inbound = true;
@@ -552,30 +552,50 @@ void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		}
 		goto out;
 	}
-	if (pkt->to_local) {
-		vm_ike_inbound_unknown(t, pkt, d);
-		goto out;
-	}
-
-	/* Forwarded from a LAN host: known cookie to this remote? */
-	d->inbound = false;
+	/*
+	 * The sender's own cookie to this remote? Only a LAN host's packet
+	 * can match (the LAN address is part of the answer), so this needs
+	 * no to_local; anything else is for vm_ike_new().
+	 */
 	key.remote = pkt->daddr;
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
-	if (e) {
-		if (e->flow && e->lan == pkt->saddr) {
-			vm_ike_touch(e, hdr, pkt->now);
-			d->verdict = VM_ZONE;
-			d->zone = e->zone;
-		} else {
-			vm_ike_refuse_collision(t, pkt, d);
-		}
+	if (e && e->flow && e->lan == pkt->saddr) {
+		vm_ike_touch(e, hdr, pkt->now);
+		d->inbound = false;
+		d->verdict = VM_ZONE;
+		d->zone = e->zone;
 		goto out;
+	}
+	known = false;
+out:
+	rcu_read_unlock();
+	return known;
+}
+
+void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
+		struct vm_decision *d)
+{
+	struct vm_ike_key key = { .remote = pkt->daddr,
+				  .icookie = hdr->icookie };
+
+	d->verdict = VM_PASS;
+	d->inbound = pkt->to_local;
+	if (pkt->to_local) {
+		rcu_read_lock();
+		vm_ike_inbound_unknown(t, pkt, d);
+		rcu_read_unlock();
+		return;
+	}
+	/* Forwarded from a LAN host: a cookie another host owns? */
+	rcu_read_lock();
+	if (rhashtable_lookup(&t->ike, &key, vm_ike_params)) {
+		vm_ike_refuse_collision(t, pkt, d);
+		rcu_read_unlock();
+		return;
 	}
 	rcu_read_unlock();
 	vm_ike_outbound_slow(t, cfg, pkt, hdr, d);
-	return;
-out:
-	rcu_read_unlock();
 }
 
 void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,

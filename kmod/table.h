@@ -229,10 +229,28 @@ void vm_tables_exit(struct vm_tables *t);
 
 int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
 
-/* A UDP 500->500 packet seen before conntrack: forwarded or inbound. */
-void vm_ike_classify(struct vm_tables *t, const struct vpnmasq_config *cfg,
-		     const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
-		     struct vm_decision *d);
+/*
+ * A UDP 500->500 packet seen before conntrack: forwarded or inbound.
+ * vm_ike_known() is the lock-free path for cookies seen before and needs no
+ * pkt->to_local (a route lookup the caller can then skip); if it returns
+ * false, vm_ike_new() decides with pkt->to_local set.
+ */
+bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
+		  const struct vm_isakmp *hdr, struct vm_decision *d);
+void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
+		struct vm_decision *d);
+
+static inline void vm_ike_classify(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg,
+				   const struct vm_pkt *pkt,
+				   const struct vm_isakmp *hdr,
+				   struct vm_decision *d)
+{
+	if (!vm_ike_known(t, pkt, hdr, d))
+		vm_ike_new(t, cfg, pkt, hdr, d);
+}
+
 /* A UDP 500->500 packet the gateway itself sends. */
 void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		      const struct vm_pkt *pkt, const struct vm_isakmp *hdr);
