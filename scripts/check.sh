@@ -59,6 +59,13 @@ step "fuzz targets run 200 000 executions each from their seeds" "$logs/fuzz.log
 step "core benchmarks build and run once" "$logs/bench.log" \
 	sh -c 'cmake -S tests/bench -B build/bench >/dev/null && cmake --build build/bench -j2 &&
 		build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024'
+step "benchmark traffic tools build (-Werror)" "$logs/perf.log" \
+	sh -c 'cmake -S tests/perf -B build/perf >/dev/null && cmake --build build/perf -j2'
+step "benchmark report renders" "$logs/report.log" \
+	sh -c 'build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024 \
+		--benchmark_repetitions=2 --benchmark_report_aggregates_only=true \
+		--benchmark_out=build/bench/smoke.csv --benchmark_out_format=csv >/dev/null &&
+		tests/perf/report.sh build/bench/smoke.csv | grep -E "ISAKMP lookup, inbound, busy flows \(ns\) +[0-9.]+ "'
 
 # kernel side: build without warnings, sparse, checkpatch
 for k in "${kernels[@]}"; do
