@@ -88,7 +88,8 @@ N1=$((N / 5))
 populate 0 "$N1"
 sleep 1
 SNAP=$(mktemp -d)
-trap 'rm -rf "$SNAP"' EXIT
+# lib.sh's trap removes the namespaces: keep it
+trap 'ns_cleanup; rm -rf "$SNAP"' EXIT
 read -r used0 slab0 k0 n0 <<<"$(mem "$SNAP/0")"
 t0=$SECONDS
 populate "$N1" "$N"
