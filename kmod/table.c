@@ -353,6 +353,25 @@ static void vm_host_touch(struct vm_host *h, unsigned long now)
  * brought along when an entry's changes: once per jiffy per entry, not
  * once per packet (a write to a line every CPU shares).
  */
+/*
+ * Which key to try first: a packet to the address that last proved local
+ * is most likely inbound, anything else forwarded. Only the order of the two
+ * lookups depends on it (a packet matches at most one of them in practice),
+ * so a stale hint costs one lookup, never a wrong answer.
+ */
+static bool vm_likely_inbound(const struct vm_tables *t,
+			      const struct vm_pkt *pkt)
+{
+	return pkt->daddr == READ_ONCE(t->local_hint);
+}
+
+/* @addr is one of the gateway's own: remembered for vm_likely_inbound(). */
+static void vm_local_seen(struct vm_tables *t, __be32 addr)
+{
+	if (READ_ONCE(t->local_hint) != addr)
+		WRITE_ONCE(t->local_hint, addr);
+}
+
 static void vm_ike_touch(struct vm_ike *e, const struct vm_isakmp *hdr,
 			 unsigned long now)
 {
@@ -530,44 +549,64 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 	vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
 }
 
-bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
-		  const struct vm_isakmp *hdr, struct vm_decision *d)
+static bool vm_ike_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
+			    const struct vm_isakmp *hdr,
+			    struct vm_decision *d)
 {
 	struct vm_ike_key key = { .remote = pkt->saddr,
 				  .icookie = hdr->icookie };
 	struct vm_ike *e;
-	bool known = true;
 
-	d->verdict = VM_PASS;
-	d->inbound = true;
-	rcu_read_lock();
 	/* A reply or a remote's message on a known IKE SA? */
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
-	if (e) {
-		if (e->flow) {
-			vm_ike_touch(e, hdr, pkt->now);
-			vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
-			d->verdict = VM_ZONE;
-			d->zone = e->zone;
-		}
-		goto out;
-	}
-	/*
-	 * The sender's own cookie to this remote? Only a LAN host's packet
-	 * can match (the LAN address is part of the answer), so this needs
-	 * no to_local; anything else is for vm_ike_new().
-	 */
-	key.remote = pkt->daddr;
-	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
-	if (e && e->flow && e->lan == pkt->saddr) {
+	if (!e)
+		return false;
+	d->inbound = true;
+	if (e->flow) {
 		vm_ike_touch(e, hdr, pkt->now);
-		d->inbound = false;
+		vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
 		d->verdict = VM_ZONE;
 		d->zone = e->zone;
-		goto out;
 	}
-	known = false;
-out:
+	return true;
+}
+
+/*
+ * The sender's own cookie to this remote? Only a LAN host's packet can match
+ * (the LAN address is part of the answer), so this needs no to_local;
+ * anything else is for vm_ike_new().
+ */
+static bool vm_ike_known_out(struct vm_tables *t, const struct vm_pkt *pkt,
+			     const struct vm_isakmp *hdr,
+			     struct vm_decision *d)
+{
+	struct vm_ike_key key = { .remote = pkt->daddr,
+				  .icookie = hdr->icookie };
+	struct vm_ike *e;
+
+	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
+	if (!e || !e->flow || e->lan != pkt->saddr)
+		return false;
+	vm_ike_touch(e, hdr, pkt->now);
+	d->inbound = false;
+	d->verdict = VM_ZONE;
+	d->zone = e->zone;
+	return true;
+}
+
+bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
+		  const struct vm_isakmp *hdr, struct vm_decision *d)
+{
+	bool known;
+
+	d->verdict = VM_PASS;
+	rcu_read_lock();
+	if (vm_likely_inbound(t, pkt))
+		known = vm_ike_known_in(t, pkt, hdr, d) ||
+			vm_ike_known_out(t, pkt, hdr, d);
+	else
+		known = vm_ike_known_out(t, pkt, hdr, d) ||
+			vm_ike_known_in(t, pkt, hdr, d);
 	rcu_read_unlock();
 	return known;
 }
@@ -582,6 +621,7 @@ void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	d->verdict = VM_PASS;
 	d->inbound = pkt->to_local;
 	if (pkt->to_local) {
+		vm_local_seen(t, pkt->daddr);
 		rcu_read_lock();
 		vm_ike_inbound_unknown(t, pkt, d);
 		rcu_read_unlock();
@@ -640,41 +680,60 @@ static void vm_esp_touch(struct vm_esp *e, unsigned int len, unsigned long now)
 	WRITE_ONCE(e->bytes, READ_ONCE(e->bytes) + len);
 }
 
-bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
-		  unsigned int len, struct vm_decision *d)
+static bool vm_esp_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
+			    __be32 spi, unsigned int len,
+			    struct vm_decision *d)
 {
 	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
 				  .dir = VM_ESP_IN };
 	struct vm_esp *e;
-	bool known = true;
 
-	d->inbound = true;
-	rcu_read_lock();
 	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
-	if (e) {
+	if (!e)
+		return false;
+	vm_esp_touch(e, len, pkt->now);
+	vm_stat(t, VPNMASQ_STAT_ESP_MATCHED);
+	d->inbound = true;
+	d->verdict = VM_ZONE;
+	d->zone = e->zone;
+	return true;
+}
+
+static bool vm_esp_known_out(struct vm_tables *t, const struct vm_pkt *pkt,
+			     __be32 spi, unsigned int len,
+			     struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->daddr, .spi = spi,
+				  .dir = VM_ESP_OUT };
+	struct vm_esp *e;
+
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (!e)
+		return false;
+	d->inbound = false;
+	if (e->lan == pkt->saddr) {
 		vm_esp_touch(e, len, pkt->now);
-		vm_stat(t, VPNMASQ_STAT_ESP_MATCHED);
 		d->verdict = VM_ZONE;
 		d->zone = e->zone;
-		goto out;
+	} else {
+		vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+		d->verdict = VM_DROP;
 	}
-	d->inbound = false;
-	key.remote = pkt->daddr;
-	key.dir = VM_ESP_OUT;
-	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
-	if (e) {
-		if (e->lan == pkt->saddr) {
-			vm_esp_touch(e, len, pkt->now);
-			d->verdict = VM_ZONE;
-			d->zone = e->zone;
-		} else {
-			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
-			d->verdict = VM_DROP;
-		}
-		goto out;
-	}
-	known = false;
-out:
+	return true;
+}
+
+bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
+		  unsigned int len, struct vm_decision *d)
+{
+	bool known;
+
+	rcu_read_lock();
+	if (vm_likely_inbound(t, pkt))
+		known = vm_esp_known_in(t, pkt, spi, len, d) ||
+			vm_esp_known_out(t, pkt, spi, len, d);
+	else
+		known = vm_esp_known_out(t, pkt, spi, len, d) ||
+			vm_esp_known_in(t, pkt, spi, len, d);
 	rcu_read_unlock();
 	return known;
 }
@@ -823,6 +882,7 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 	d->verdict = VM_DROP;
 	d->inbound = true;
+	vm_local_seen(t, pkt->daddr);
 	spin_lock_bh(&t->lock);
 	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
 	if (e) {

@@ -162,6 +162,8 @@ struct vm_tables {
 	struct list_head hosts_all;
 	struct list_head flows_all;
 	struct list_head local_ike;
+	/* The gateway address new inbound traffic came to last (a hint). */
+	__be32 local_hint;
 	unsigned long *zones_used;	/* 65536 bits, on first use */
 	u16 zone_cursor;
 	u32 n_ike;
@@ -233,7 +235,8 @@ int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
  * A UDP 500->500 packet seen before conntrack: forwarded or inbound.
  * vm_ike_known() is the lock-free path for cookies seen before and needs no
  * pkt->to_local (a route lookup the caller can then skip); if it returns
- * false, vm_ike_new() decides with pkt->to_local set.
+ * false, vm_ike_new() decides with pkt->to_local set. vm_esp_known() is the
+ * same for SPIs.
  */
 bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
 		  const struct vm_isakmp *hdr, struct vm_decision *d);

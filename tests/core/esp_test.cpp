@@ -128,6 +128,29 @@ TEST_F(Esp, SpiCollisionBetweenHostsIsRefused)
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_COLLISION), 1u);
 }
 
+// The known-SPI path tries the inbound or the outbound key first by which
+// address last proved local; that is a hint for speed only.
+TEST_F(Esp, LookupOrderHintNeverChangesTheAnswer)
+{
+	auto da = out(a, 0xa1);
+	ASSERT_EQ(in(0x1a).zone, da.zone);
+	EXPECT_EQ(t.local_hint, gw) << "learned from the new inbound SPI";
+	out(b, 0xa1); // refused: a owns that SPI to the remote
+	for (__be32 hint : {gw, remote, a, htonl(0)}) {
+		t.local_hint = hint;
+		auto di = in(0x1a);
+		EXPECT_EQ(di.verdict, VM_ZONE);
+		EXPECT_TRUE(di.inbound);
+		EXPECT_EQ(di.zone, da.zone);
+		auto doa = out(a, 0xa1);
+		EXPECT_EQ(doa.verdict, VM_ZONE);
+		EXPECT_FALSE(doa.inbound);
+		EXPECT_EQ(doa.zone, da.zone);
+		EXPECT_EQ(out(b, 0xa1).verdict, VM_DROP);
+	}
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_COLLISION), 5u);
+}
+
 TEST_F(Esp, IdleExpiryConntrackDeathAndFlush)
 {
 	auto da = out(a, 0xa1);
