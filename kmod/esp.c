@@ -39,39 +39,39 @@ unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 				    const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	struct ip_esp_hdr _esph;
-	const struct ip_esp_hdr *esph;
+	u8 buf[VM_ESP_HDR_LEN];
 	struct vm_decision d;
 	struct vm_pkt pkt;
+	const u8 *esph;
+	__be32 spi;
 
 	if (ip_is_fragment(iph))
 		return NF_ACCEPT;
-	esph = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_esph), &_esph);
-	/* SPI 0 is reserved (RFC 4303 2.1): nothing to associate. */
-	if (!esph || !esph->spi) {
+	esph = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(buf), buf);
+	if (!esph || vm_esp_parse(esph, skb->len - ip_hdrlen(skb), &spi)) {
 		vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_MALFORMED);
 		return NF_ACCEPT;
 	}
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
 	pkt.now = jiffies;
-	if (vm_esp_known(&vn->tables, &pkt, esph->spi, skb->len, &d))
+	if (vm_esp_known(&vn->tables, &pkt, spi, skb->len, &d))
 		return vpnmasq_verdict(vn, skb, &d);
 
 	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
 						iph->daddr) == RTN_LOCAL;
 	if (pkt.to_local) {
-		if (vpnmasq_esp_local_sa(state->net, skb, esph->spi)) {
+		if (vpnmasq_esp_local_sa(state->net, skb, spi)) {
 			vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_LOCAL);
 			return NF_ACCEPT;
 		}
-		vm_esp_inbound_new(&vn->tables, cfg, &pkt, esph->spi, &d);
+		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, &d);
 		return vpnmasq_verdict(vn, skb, &d);
 	}
 
 	/* Held packets keep their device until sent on or dropped. */
 	dev_hold(skb->dev);
-	vm_esp_outbound_new(&vn->tables, cfg, &pkt, esph->spi, skb, &d);
+	vm_esp_outbound_new(&vn->tables, cfg, &pkt, spi, skb, &d);
 	if (d.verdict == VM_HOLD) {
 		vpnmasq_serial_kick(vn, cfg);
 		return NF_STOLEN;

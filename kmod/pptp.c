@@ -10,11 +10,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bsearch.h>
 #include <linux/ip.h>
 #include <linux/kmod.h>
 #include <linux/mm.h>
-#include <linux/sort.h>
 #include <linux/tcp.h>
 #include <linux/netfilter/nf_conntrack_pptp.h>
 #include <net/ip.h>
@@ -146,14 +144,13 @@ unsigned int vpnmasq_pptp_prerouting(struct vpnmasq_net *vn,
 				     const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	struct tcphdr _th;
-	const struct tcphdr *th;
+	u8 buf[VM_TCP_HDR_MIN];
+	const u8 *th;
 
 	if (!cfg->pptp || ip_is_fragment(iph))
 		return NF_ACCEPT;
-	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
-	if (!th || th->dest != htons(PPTP_CONTROL_PORT) || !th->syn ||
-	    th->ack)
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(buf), buf);
+	if (!th || !vm_pptp_control_syn(th, skb->len - ip_hdrlen(skb)))
 		return NF_ACCEPT;
 	if (inet_addr_type_dev_table(state->net, skb->dev, iph->daddr) ==
 	    RTN_LOCAL)
@@ -279,20 +276,6 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 	}
 }
 
-/*
- * A call's GRE counts, per conntrack direction, as the LAN host sees them:
- * either end may have sent the GRE entry's first packet.
- */
-static void vpnmasq_pptp_set_gre(struct vpnmasq_pptp_info *c,
-				 __be32 orig_src,
-				 const u64 packets[IP_CT_DIR_MAX])
-{
-	bool lan_first = orig_src == c->lan;
-
-	c->gre_out = packets[lan_first ? IP_CT_DIR_ORIGINAL : IP_CT_DIR_REPLY];
-	c->gre_in = packets[lan_first ? IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL];
-}
-
 /* A call's GRE entry, tracked by vpnmasq, is being destroyed. */
 void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre)
 {
@@ -308,9 +291,8 @@ void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre)
 	packets[IP_CT_DIR_ORIGINAL] =
 		atomic64_read(&gc->packets[IP_CT_DIR_ORIGINAL]);
 	packets[IP_CT_DIR_REPLY] = atomic64_read(&gc->packets[IP_CT_DIR_REPLY]);
-	vpnmasq_pptp_set_gre(&call,
-			     gre->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip,
-			     packets);
+	vm_pptp_set_gre(&call, gre->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip,
+			packets);
 	vpnmasq_event_pptp(vn, VPNMASQ_EVENT_DEL, VPNMASQ_REASON_CLOSED,
 			   &call);
 }
@@ -354,17 +336,11 @@ unsigned int vpnmasq_pptp_flush(struct vpnmasq_net *vn, __be32 lan)
 	return kill.calls;
 }
 
-struct vpnmasq_gre_row {
-	const struct nf_conn *master;
-	__be32 orig_src;
-	u64 packets[IP_CT_DIR_MAX];
-};
-
 /* @ctrl[i] is @calls[i]'s control connection, only to join while walking. */
 struct vpnmasq_pptp_walk {
 	struct vpnmasq_pptp_info *calls;
-	const struct nf_conn **ctrl;
-	struct vpnmasq_gre_row *gre;
+	const void **ctrl;
+	struct vm_gre_row *gre;
 	unsigned int n_calls, n_gre, max;
 };
 
@@ -381,7 +357,7 @@ static void vpnmasq_pptp_walk_gre(struct vpnmasq_pptp_walk *w,
 				  const struct nf_conn *ct)
 {
 	const struct vpnmasq_gre_count *gc;
-	struct vpnmasq_gre_row *g;
+	struct vm_gre_row *g;
 
 	if (!ct->master || w->n_gre == w->max ||
 	    !vpnmasq_ct_tracked(ct))
@@ -412,34 +388,6 @@ static int vpnmasq_pptp_walk_one(struct nf_conn *ct, void *data)
 	return 0;	/* keep it */
 }
 
-static int vpnmasq_gre_row_cmp(const void *a, const void *b)
-{
-	const struct vpnmasq_gre_row *x = a, *y = b;
-
-	if (x->master == y->master)
-		return 0;
-	return x->master < y->master ? -1 : 1;
-}
-
-/* Adds each call's GRE counts: out is the LAN host's direction. */
-static void vpnmasq_pptp_join(struct vpnmasq_pptp_walk *w)
-{
-	struct vpnmasq_gre_row key;
-	unsigned int i;
-
-	sort(w->gre, w->n_gre, sizeof(*w->gre), vpnmasq_gre_row_cmp, NULL);
-	for (i = 0; i < w->n_calls; i++) {
-		struct vpnmasq_pptp_info *c = &w->calls[i];
-		const struct vpnmasq_gre_row *g;
-
-		key.master = w->ctrl[i];
-		g = bsearch(&key, w->gre, w->n_gre, sizeof(*w->gre),
-			    vpnmasq_gre_row_cmp);
-		if (g)
-			vpnmasq_pptp_set_gre(c, g->orig_src, g->packets);
-	}
-}
-
 /*
  * Snapshot of the calls in @net, at most @max; one walk of the conntrack
  * table, as "conntrack -L" does. Returns the array (kvfree it), NULL if
@@ -461,7 +409,7 @@ struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
 	if (w.calls && w.ctrl && w.gre) {
 		iter.data = &w;
 		nf_ct_iterate_cleanup_net(vpnmasq_pptp_walk_one, &iter);
-		vpnmasq_pptp_join(&w);
+		vm_pptp_join(w.calls, w.ctrl, w.n_calls, w.gre, w.n_gre);
 		*n = w.n_calls;
 	} else {
 		kvfree(w.calls);

@@ -670,6 +670,15 @@ void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 /* ---- ESP ------------------------------------------------------------- */
 
+int vm_esp_parse(const u8 *buf, unsigned int len, __be32 *spi)
+{
+	if (len < VM_ESP_HDR_LEN)
+		return -EINVAL;
+	memcpy(spi, buf, sizeof(*spi));
+	/* SPI 0 is reserved (RFC 4303 2.1): nothing to associate. */
+	return *spi ? 0 : -EINVAL;
+}
+
 static void vm_esp_touch(struct vm_esp *e, unsigned int len, unsigned long now)
 {
 	if (READ_ONCE(e->last_seen) != now) {

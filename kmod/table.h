@@ -231,6 +231,12 @@ void vm_tables_exit(struct vm_tables *t);
 
 int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
 
+/* The ESP header's SPI and sequence number (RFC 4303 2). */
+#define VM_ESP_HDR_LEN 8
+
+/* @len bytes from the ESP header on: 0 and its SPI, or -EINVAL. */
+int vm_esp_parse(const u8 *buf, unsigned int len, __be32 *spi);
+
 /*
  * A UDP 500->500 packet seen before conntrack: forwarded or inbound.
  * vm_ike_known() is the lock-free path for cookies seen before and needs no

@@ -19,6 +19,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <linux/vpnmasq.h>
 
+#include "calls.h"
 #include "config.h"
 #include "table.h"
 #include "version.h"
@@ -72,15 +73,6 @@ struct nf_conntrack_helper;
 /* GRE packets of one PPTP call, in the helper data of its GRE entry. */
 struct vpnmasq_gre_count {
 	atomic64_t packets[IP_CT_DIR_MAX];
-};
-
-/* One PPTP call as reported to userspace (enum vpnmasq_pptp_attr). */
-struct vpnmasq_pptp_info {
-	__be32 lan, server, masq_addr;
-	u16 lan_port, masq_port;
-	u16 pns_call_id, pns_call_id_masq, pac_call_id;
-	u8 session, call;
-	u64 gre_out, gre_in;
 };
 
 /* hooks.c: netfilter hooks, conntrack templates and the ct helper */

@@ -16,7 +16,7 @@ cmake -S tests/fuzz -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clan
 	exit 1
 }
 failed=0
-for t in fuzz_isakmp fuzz_tables; do
+for t in fuzz_isakmp fuzz_esp fuzz_pptp fuzz_tables; do
 	work=$out/work/$t
 	rm -rf "$work" && mkdir -p "$work"
 	log=$out/$t.log
