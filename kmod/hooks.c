@@ -197,6 +197,8 @@ static unsigned int vpnmasq_prerouting(void *priv, struct sk_buff *skb,
 		return vpnmasq_esp_prerouting(vn, cfg, skb, state);
 	case IPPROTO_TCP:
 		return vpnmasq_pptp_prerouting(vn, cfg, skb, state);
+	case IPPROTO_ICMP:
+		return vpnmasq_icmp_prerouting(vn, cfg, skb, state);
 	default:
 		return NF_ACCEPT;
 	}

@@ -1045,6 +1045,50 @@ static unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
 	return n;
 }
 
+/* ---- ICMP errors ----------------------------------------------------- */
+
+/* Conntrack must find the entry's reply tuple in the host's zone. */
+static void vm_icmp_zone(struct vm_tables *t, u16 zone, struct vm_decision *d)
+{
+	d->verdict = VM_ZONE;
+	d->zone = zone;
+	d->inbound = true;
+	vm_stat(t, VPNMASQ_STAT_ICMP_MATCHED);
+}
+
+void vm_esp_icmp_error(struct vm_tables *t, __be32 remote, __be32 spi,
+		       struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = remote, .spi = spi,
+				  .dir = VM_ESP_OUT };
+	const struct vm_esp *e;
+
+	d->verdict = VM_PASS;
+	rcu_read_lock();
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (e)
+		vm_icmp_zone(t, e->zone, d);
+	else
+		vm_stat(t, VPNMASQ_STAT_ICMP_UNKNOWN);
+	rcu_read_unlock();
+}
+
+void vm_ike_icmp_error(struct vm_tables *t, __be32 remote, __be64 icookie,
+		       struct vm_decision *d)
+{
+	struct vm_ike_key key = { .remote = remote, .icookie = icookie };
+	const struct vm_ike *e;
+
+	d->verdict = VM_PASS;
+	rcu_read_lock();
+	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
+	if (e && e->flow)
+		vm_icmp_zone(t, e->zone, d);
+	else if (!e)	/* the gateway's own: conntrack finds it as it is */
+		vm_stat(t, VPNMASQ_STAT_ICMP_UNKNOWN);
+	rcu_read_unlock();
+}
+
 /* ---- lifetime -------------------------------------------------------- */
 
 void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,

@@ -286,6 +286,17 @@ unsigned long vm_esp_serial_tick(struct vm_tables *t,
 				 const struct vpnmasq_config *cfg,
 				 unsigned long now);
 
+/*
+ * An ICMP error to the gateway about an ESP packet with outbound SPI @spi
+ * (or an ISAKMP message with @icookie) that it sent to @remote: VM_ZONE if
+ * a LAN host sent it, else VM_PASS. Lock-free, and it refreshes nothing:
+ * an error is not traffic.
+ */
+void vm_esp_icmp_error(struct vm_tables *t, __be32 remote, __be32 spi,
+		       struct vm_decision *d);
+void vm_ike_icmp_error(struct vm_tables *t, __be32 remote, __be64 icookie,
+		       struct vm_decision *d);
+
 /* The conntrack entry of (lan, remote, l4proto) was destroyed. */
 void vm_flow_ct_destroyed(struct vm_tables *t, __be32 lan, __be32 remote,
 			  u8 l4proto);

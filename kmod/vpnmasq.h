@@ -108,6 +108,12 @@ unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 void vpnmasq_esp_release(void *pkt);
 void vpnmasq_esp_drop(void *pkt);
 
+/* icmp.c */
+unsigned int vpnmasq_icmp_prerouting(struct vpnmasq_net *vn,
+				     const struct vpnmasq_config *cfg,
+				     struct sk_buff *skb,
+				     const struct nf_hook_state *state);
+
 /* pptp.c */
 int vpnmasq_pptp_init(void);
 void vpnmasq_pptp_exit(void);

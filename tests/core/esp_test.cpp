@@ -264,3 +264,70 @@ TEST_F(Esp, SimultaneousNewSasAllAssociateWithoutCrossWiring)
 }
 
 } // namespace
+
+namespace {
+
+using namespace vm_test;
+
+class IcmpError : public Tables {};
+
+// A router's "fragmentation needed" about a host's ESP quotes the packet as
+// the gateway sent it: to the remote, with the SPI the remote chose.
+TEST_F(IcmpError, QuotedOutboundSpiNamesItsHost)
+{
+	auto da = out(a, 0xa1);
+	ASSERT_EQ(in(0x1a).zone, da.zone);
+	auto db = out(b, 0xb1);
+	ASSERT_EQ(in(0x1b).zone, db.zone);
+	auto rows = [&] {
+		vm_esp_info info[4];
+		u32 gen;
+		unsigned int n = vm_esp_snapshot(&t, 0, info, 4, &gen);
+		std::vector<u64> packets;
+		for (unsigned int i = 0; i < n; i++)
+			packets.push_back(info[i].packets);
+		return packets;
+	};
+	auto before = rows();
+
+	vm_decision d{};
+	vm_esp_icmp_error(&t, remote, htonl(0xb1), &d);
+	EXPECT_EQ(d.verdict, VM_ZONE);
+	EXPECT_EQ(d.zone, db.zone);
+	EXPECT_TRUE(d.inbound) << "the reply tuple must be found in the host's zone";
+	vm_esp_icmp_error(&t, remote, htonl(0xa1), &d);
+	EXPECT_EQ(d.zone, da.zone);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ICMP_MATCHED), 2u);
+	EXPECT_EQ(rows(), before) << "an error is not traffic";
+
+	// An inbound SPI, another remote, an unknown SPI: nobody's.
+	for (auto [to, spi] : {std::pair{remote, 0x1au}, std::pair{ip("203.0.113.8"), 0xa1u},
+			       std::pair{remote, 0xeeu}}) {
+		vm_esp_icmp_error(&t, to, htonl(spi), &d);
+		EXPECT_EQ(d.verdict, VM_PASS);
+	}
+	EXPECT_EQ(stat(VPNMASQ_STAT_ICMP_UNKNOWN), 3u);
+}
+
+TEST_F(IcmpError, QuotedCookieNamesItsHostButNotTheGateway)
+{
+	ike(a, 0x1111);
+	ike(b, 0x2222);
+	local_out(0x3333);
+	vm_decision d{};
+	vm_ike_icmp_error(&t, remote, 0x2222, &d);
+	EXPECT_EQ(d.verdict, VM_ZONE);
+	auto zb = d.zone;
+	vm_ike_icmp_error(&t, remote, 0x1111, &d);
+	EXPECT_EQ(d.verdict, VM_ZONE);
+	EXPECT_NE(d.zone, zb);
+	// The gateway's own exchange: conntrack finds it without a zone.
+	vm_ike_icmp_error(&t, remote, 0x3333, &d);
+	EXPECT_EQ(d.verdict, VM_PASS);
+	vm_ike_icmp_error(&t, remote, 0x4444, &d);
+	EXPECT_EQ(d.verdict, VM_PASS);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ICMP_MATCHED), 2u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ICMP_UNKNOWN), 1u) << "the gateway's own is not unknown";
+}
+
+} // namespace

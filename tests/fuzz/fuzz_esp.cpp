@@ -8,7 +8,9 @@
 //     else to the only host with IKE state with that remote, else nowhere;
 //   - a known SPI's packet gets the zone of the host its entry names;
 //   - an outbound SPI entry only ever names the host that sent it, and a
-//     second host sending the same SPI to the same remote is refused.
+//     second host sending the same SPI to the same remote is refused;
+//   - an ICMP error quoting an outbound SPI gets that SPI's host's zone,
+//     or none if no host has it.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -209,6 +211,26 @@ void esp_out(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 		abort();
 }
 
+void icmp_error(FuzzedDataProvider &in, vm_tables *t)
+{
+	__be32 spi;
+	__be32 remote = pick(in, kRemote);
+	if (!esp_header(in, &spi))
+		return;
+	auto rows = esp_rows(t);
+	const vm_esp_info *owner = find(rows, remote, spi, VM_ESP_OUT);
+	vm_decision d{};
+	vm_esp_icmp_error(t, remote, spi, &d);
+	if (owner ? d.verdict != VM_ZONE || d.zone != owner->zone || !d.inbound
+		  : d.verdict != VM_PASS)
+		abort();
+	// An error is not traffic: no entry's counters moved.
+	auto after = esp_rows(t);
+	for (size_t i = 0; i < rows.size() && i < after.size(); i++)
+		if (rows[i].packets != after[i].packets || rows[i].last_seen != after[i].last_seen)
+			abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -230,7 +252,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.pkt_drop = pkt_done;
 
 	while (in.remaining_bytes()) {
-		switch (in.ConsumeIntegralInRange(0, 8)) {
+		switch (in.ConsumeIntegralInRange(0, 9)) {
 		case 0:
 			ike(in, &t, &cfg);
 			break;
@@ -257,6 +279,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 			vm_tables_flush(&t, in.ConsumeBool() ? 0 : pick(in, kLan),
 					in.ConsumeIntegralInRange(1, 3));
+			break;
+		case 9:
+			icmp_error(in, &t);
 			break;
 		}
 		if (t.n_held != cells.size())

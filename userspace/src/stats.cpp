@@ -108,6 +108,13 @@ constexpr auto kStats = [] {
 		"events_lost",
 		"events not sent to monitors (no memory, or a listener's buffer was full)", true,
 		"monitors missed changes: restart them and compare with vpnmasq-ctl show"};
+	s[VPNMASQ_STAT_ICMP_MATCHED] = {"icmp_matched",
+					"ICMP errors from the WAN about a LAN host's ESP or ISAKMP "
+					"sent on to that host (found by SPI or cookie)"};
+	s[VPNMASQ_STAT_ICMP_UNKNOWN] = {
+		"icmp_unknown",
+		"ICMP errors about ESP or ISAKMP that no LAN host sent (the gateway's own SAs, "
+		"expired associations, or a quote too short to name one): left to conntrack"};
 	return s;
 }();
 

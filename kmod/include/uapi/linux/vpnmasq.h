@@ -224,6 +224,9 @@ enum vpnmasq_stat {
 	VPNMASQ_STAT_NOMEM,		/* allocation failed on packet path */
 	VPNMASQ_STAT_EVENTS_LOST,	/* events not sent: no memory, full */
 
+	VPNMASQ_STAT_ICMP_MATCHED,	/* ICMP errors sent on to a LAN host */
+	VPNMASQ_STAT_ICMP_UNKNOWN,	/* ICMP errors about no host's ESP/IKE */
+
 	__VPNMASQ_STAT_MAX
 };
 
