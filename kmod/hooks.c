@@ -152,6 +152,54 @@ bool vpnmasq_ct_tracked(const struct nf_conn *ct)
 	return help && rcu_access_pointer(help->helper) == &vpnmasq_helper;
 }
 
+/* ISAKMP and ESP entries zoned by vpnmasq; PPTP's GRE entries are not. */
+static int vpnmasq_ct_zoned(struct nf_conn *ct, void *data)
+{
+	return nf_ct_protonum(ct) != IPPROTO_GRE && vpnmasq_ct_tracked(ct);
+}
+
+/*
+ * Entries left in a host's zone after its tables are gone would be found
+ * by another host's packets once a later instance hands the zone out again
+ * (after rmmod and modprobe): they go with the tables, and the hosts'
+ * next packets are associated afresh.
+ */
+void vpnmasq_ct_flush_zoned(struct net *net)
+{
+	struct nf_ct_iter_data iter = { .net = net };
+
+	nf_ct_iterate_cleanup_net(vpnmasq_ct_zoned, &iter);
+}
+
+/* Masqueraded ISAKMP (500 -> 500) and ESP that no zone separates. */
+static int vpnmasq_ct_unzoned(struct nf_conn *ct, void *data)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4 || !(ct->status & IPS_SRC_NAT) ||
+	    nf_ct_zone(ct)->id != NF_CT_DEFAULT_ZONE_ID)
+		return 0;
+	if (t->dst.protonum == IPPROTO_ESP)
+		return 1;
+	return t->dst.protonum == IPPROTO_UDP &&
+	       t->src.u.udp.port == htons(500) &&
+	       t->dst.u.udp.port == htons(500);
+}
+
+/*
+ * Entries conntrack made for LAN hosts' VPN traffic while vpnmasq was not
+ * there (not loaded yet, unloaded for a moment, disabled) would keep those
+ * hosts' packets out of their zones for as long as they flow: they go when
+ * vpnmasq starts, and the hosts' next packets are associated.
+ */
+void vpnmasq_ct_flush_unzoned(struct net *net)
+{
+	struct nf_ct_iter_data iter = { .net = net };
+
+	nf_ct_iterate_cleanup_net(vpnmasq_ct_unzoned, &iter);
+}
+
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d)
 {

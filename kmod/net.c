@@ -54,6 +54,8 @@ int vpnmasq_config_replace(struct vpnmasq_net *vn,
 	if (!new)
 		return -ENOMEM;
 	old = rcu_replace_pointer(vn->config, new, lockdep_is_held(&vn->lock));
+	if (new->enabled && !old->enabled)
+		vpnmasq_ct_flush_unzoned(vn->net);
 	kfree_rcu_mightsleep(old);
 	return 0;
 }
@@ -141,6 +143,8 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	err = vpnmasq_hooks_register(net);
 	if (err)
 		goto err_hooks;
+	/* After the hooks: no unzoned entry can be made from now on. */
+	vpnmasq_ct_flush_unzoned(net);
 	INIT_DELAYED_WORK(&vn->gc_work, vpnmasq_gc_work);
 	schedule_delayed_work(&vn->gc_work, HZ);
 	return 0;
@@ -163,6 +167,7 @@ static void __net_exit vpnmasq_pernet_exit(struct net *net)
 	cancel_delayed_work_sync(&vn->gc_work);
 	/* Waits for packets in our hooks to finish. */
 	vpnmasq_hooks_unregister(net);
+	vpnmasq_ct_flush_zoned(net);
 	cancel_delayed_work_sync(&vn->serial_work);
 	vpnmasq_pptp_net_exit(vn);
 	vm_tables_exit(&vn->tables);

@@ -88,6 +88,8 @@ struct nf_conn *vpnmasq_helper_tmpl_alloc(const struct nf_conntrack_zone *zone,
 					  gfp_t gfp);
 bool vpnmasq_ct_track(struct nf_conn *ct);
 bool vpnmasq_ct_tracked(const struct nf_conn *ct);
+void vpnmasq_ct_flush_zoned(struct net *net);
+void vpnmasq_ct_flush_unzoned(struct net *net);
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d);
 
