@@ -56,6 +56,27 @@ check_eq "unprivileged set refused (exit 1)" 1 "$rc"
 check_match "unprivileged set says why" 'Operation not permitted' "$out"
 check_eq "unprivileged set changed nothing" 1 "$($CTL get enabled)"
 check_eq "unprivileged get allowed" 700 "$(unshare -U -r $CTL get esp_timeout)"
+# ...the whole matrix, as vpnmasq-ctl(8) documents it: every change and
+# monitor refused, every read allowed
+conf=$(mktemp)
+echo "set ike_timeout 99" >"$conf"
+for cmd in "set ike_timeout 99" "-b $conf" "flush" "flush ike" "flush esp" "flush pptp" \
+	"del ike 0x0000000000001234" "del esp 0x1234" "stats reset" "monitor"; do
+	# shellcheck disable=SC2086 # the command's words
+	out=$(timeout 10 unshare -U -r $CTL $cmd 2>&1)
+	rc=$?
+	check_eq "unprivileged '$cmd' refused (exit 1)" 1 "$rc"
+	check_match "unprivileged '$cmd' says why" 'Operation not permitted' "$out"
+done
+rm -f "$conf"
+check_eq "nothing changed by the refused commands" 1234 "$($CTL get ike_timeout)"
+for cmd in "show" "show all" "show pptp" "stats" "stats --all" "get enabled" "showconf" "version"; do
+	# shellcheck disable=SC2086
+	check "unprivileged '$cmd' allowed" unshare -U -r $CTL $cmd
+done
+# In a namespace of its own, a user namespace is its admin (containers).
+check "a user namespace may change its own netns" unshare -U -r -n $CTL set ike_timeout 77
+check_eq "...and that left this netns alone" 1234 "$($CTL get ike_timeout)"
 
 # per netns values
 ns_create vmA vmB
