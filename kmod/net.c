@@ -160,13 +160,22 @@ err_stats:
 	return err;
 }
 
+/*
+ * Unregistering does not wait for packets already in our hooks: the core
+ * waits for an RCU grace period between pre_exit and exit (netns deletion
+ * and module unload alike), so that no packet still reads the tables that
+ * exit frees.
+ */
+static void __net_exit vpnmasq_pernet_pre_exit(struct net *net)
+{
+	vpnmasq_hooks_unregister(net);
+}
+
 static void __net_exit vpnmasq_pernet_exit(struct net *net)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(net);
 
 	cancel_delayed_work_sync(&vn->gc_work);
-	/* Waits for packets in our hooks to finish. */
-	vpnmasq_hooks_unregister(net);
 	vpnmasq_ct_flush_zoned(net);
 	cancel_delayed_work_sync(&vn->serial_work);
 	vpnmasq_pptp_net_exit(vn);
@@ -179,6 +188,7 @@ static void __net_exit vpnmasq_pernet_exit(struct net *net)
 
 static struct pernet_operations vpnmasq_net_ops = {
 	.init = vpnmasq_pernet_init,
+	.pre_exit = vpnmasq_pernet_pre_exit,
 	.exit = vpnmasq_pernet_exit,
 	.id = &vpnmasq_net_id,
 	.size = sizeof(struct vpnmasq_net),
