@@ -92,11 +92,12 @@ done
 step "patches/ current, vpnmasq builds in the 6.1 and 6.12 trees" "$logs/intree.log" \
 	scripts/check-intree.sh
 
-# in the VM: every tests/vm/t_*.sh, once per kernel
+# in the VM: every tests/vm/t_*.sh, once per kernel (about 21 min each on
+# 2 idle cores; the limit leaves room for a busier machine)
 for k in "${kernels[@]}"; do
 	log=$logs/vm-$k.log
 	echo "--- VM tests on $k"
-	scripts/vm/run-guest -k "$k" -- tests/vm/run-all.sh 2>&1 | tee "$log" |
+	scripts/vm/run-guest -k "$k" -t 2700 -- tests/vm/run-all.sh 2>&1 | tee "$log" |
 		grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:'
 	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^PASS: ' "$log")
