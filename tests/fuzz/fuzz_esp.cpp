@@ -11,45 +11,21 @@
 //     second host sending the same SPI to the same remote is refused;
 //   - an ICMP error quoting an outbound SPI gets that SPI's host's zone,
 //     or none if no host has it.
-#include <fuzzer/FuzzedDataProvider.h>
-
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
-#include <map>
 #include <set>
 #include <vector>
 
-extern "C" {
-#include "table.h"
-extern unsigned long jiffies;
-}
+#include "harness.hpp"
 
 namespace {
 
-constexpr __be32 addr(uint32_t host_order)
-{
-	return __builtin_bswap32(host_order);
-}
+using namespace fuzz;
 
 const __be32 kLan[] = {addr(0x0a000002), addr(0x0a000003), addr(0x0a000004)};
 const __be32 kRemote[] = {addr(0xcb007101), addr(0xcb007102)};
-const __be32 kGateway = addr(0xc6336401);
-
-std::set<void *> *held;
-
-void pkt_done(void *p)
-{
-	if (!held->erase(p))
-		abort();
-	free(p);
-}
-
-template <size_t N> __be32 pick(FuzzedDataProvider &in, const __be32 (&a)[N])
-{
-	return a[in.ConsumeIntegralInRange<size_t>(0, N - 1)];
-}
 
 std::vector<vm_esp_info> esp_rows(vm_tables *t)
 {
@@ -198,8 +174,7 @@ void esp_out(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 			abort();
 		return;
 	}
-	void *p = malloc(1);
-	held->insert(p);
+	void *p = pkt_new();
 	vm_esp_outbound_new(t, cfg, &pkt, spi, p, &d);
 	if (d.verdict != VM_HOLD)
 		pkt_done(p);
@@ -236,23 +211,18 @@ void icmp_error(FuzzedDataProvider &in, vm_tables *t)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FuzzedDataProvider in(data, size);
-	std::set<void *> cells;
-	held = &cells;
-	vpnmasq_stats stats{};
-	vpnmasq_config cfg{};
-	vm_tables t{};
+	Run r(in);
+	vpnmasq_config &cfg = r.cfg;
+	vm_tables &t = r.t;
 
-	jiffies = in.ConsumeIntegral<u32>();
-	vpnmasq_config_defaults(&cfg);
 	cfg.max_assoc = in.ConsumeIntegralInRange<u32>(1, 16);
 	cfg.hold_max = in.ConsumeIntegralInRange<u32>(0, 4);
-	if (vm_tables_init(&t, &stats))
+	if (!r.init())
 		return 0;
-	t.pkt_release = pkt_done;
-	t.pkt_drop = pkt_done;
 
 	while (in.remaining_bytes()) {
-		switch (in.ConsumeIntegralInRange(0, 9)) {
+		int op = in.ConsumeIntegralInRange(0, 9);
+		switch (op) {
 		case 0:
 			ike(in, &t, &cfg);
 			break;
@@ -265,30 +235,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			esp_out(in, &t, &cfg);
 			break;
 		case 5:
-			jiffies += in.ConsumeIntegralInRange<unsigned long>(0, 3 * HZ);
-			vm_esp_serial_tick(&t, &cfg, jiffies);
-			break;
 		case 6:
-			jiffies += in.ConsumeIntegralInRange<unsigned long>(0, 700 * HZ);
-			vm_tables_gc(&t, &cfg, jiffies);
-			break;
 		case 7:
-			vm_flow_ct_destroyed(&t, pick(in, kLan), pick(in, kRemote),
-					     in.ConsumeBool() ? IPPROTO_UDP : IPPROTO_ESP);
-			break;
 		case 8:
-			vm_tables_flush(&t, in.ConsumeBool() ? 0 : pick(in, kLan),
-					in.ConsumeIntegralInRange(1, 3));
+			other_step(in, r, op - 5, kLan, kRemote);
 			break;
 		case 9:
 			icmp_error(in, &t);
 			break;
 		}
-		if (t.n_held != cells.size())
+		if (t.n_held != r.cells.size())
 			abort();
 	}
-	vm_tables_exit(&t);
-	if (!cells.empty())
-		abort();
+	r.finish();
 	return 0;
 }

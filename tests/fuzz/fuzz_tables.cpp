@@ -5,45 +5,19 @@
 // After every step the tables must agree with their own counters and
 // dumps; at the end everything is freed (LeakSanitizer checks) and every
 // held packet was either released or dropped exactly once.
-#include <fuzzer/FuzzedDataProvider.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <set>
-#include <vector>
 
-extern "C" {
-#include "table.h"
-extern unsigned long jiffies;
-}
+#include "harness.hpp"
 
 namespace {
 
-constexpr __be32 addr(uint32_t host_order)
-{
-	return __builtin_bswap32(host_order);
-}
+using namespace fuzz;
 
 const __be32 kLan[] = {addr(0x0a000002), addr(0x0a000003), addr(0x0a000004),
 		       addr(0x0a000005)};
 const __be32 kRemote[] = {addr(0xcb007101), addr(0xcb007102), addr(0xcb007103)};
-const __be32 kGateway = addr(0xc6336401);
-
-// Held packets are heap cells: a leak or a double free shows up in ASan.
-std::set<void *> *held;
-
-void pkt_done(void *p)
-{
-	if (!held->erase(p))
-		abort(); // released or dropped twice, or never held
-	free(p);
-}
-
-template <size_t N> __be32 pick(FuzzedDataProvider &in, const __be32 (&a)[N])
-{
-	return a[in.ConsumeIntegralInRange<size_t>(0, N - 1)];
-}
 
 void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg,
 	 int dir)
@@ -105,8 +79,7 @@ void esp(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg,
 	pkt.daddr = pick(in, kRemote);
 	if (vm_esp_known(t, &pkt, spi, 100, &d))
 		return;
-	void *p = malloc(1);
-	held->insert(p);
+	void *p = pkt_new();
 	vm_esp_outbound_new(t, cfg, &pkt, spi, p, &d);
 	if (d.verdict != VM_HOLD)
 		pkt_done(p); // the caller keeps (and here frees) what is not held
@@ -142,25 +115,20 @@ void check(vm_tables *t)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FuzzedDataProvider in(data, size);
-	std::set<void *> cells;
-	held = &cells;
-	vpnmasq_stats stats{};
-	vpnmasq_config cfg{};
-	vm_tables t{};
+	Run r(in);
+	vpnmasq_config &cfg = r.cfg;
+	vm_tables &t = r.t;
 
-	jiffies = in.ConsumeIntegral<u32>(); // wraparound included
-	vpnmasq_config_defaults(&cfg);
 	// Small limits, so that exhaustion is reached.
 	cfg.max_assoc = in.ConsumeIntegralInRange<u32>(1, 12);
 	cfg.hold_max = in.ConsumeIntegralInRange<u32>(0, 4);
 	cfg.zone_count = in.ConsumeIntegralInRange<u16>(1, 5);
-	if (vm_tables_init(&t, &stats))
+	if (!r.init())
 		return 0;
-	t.pkt_release = pkt_done;
-	t.pkt_drop = pkt_done;
 
 	while (in.remaining_bytes()) {
-		switch (in.ConsumeIntegralInRange(0, 11)) {
+		int op = in.ConsumeIntegralInRange(0, 11);
+		switch (op) {
 		case 0:
 		case 1:
 		case 2:
@@ -170,21 +138,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			esp(in, &t, &cfg, in.ConsumeBool());
 			break;
-		case 5: // time passes; the serialization worker runs
-			jiffies += in.ConsumeIntegralInRange<unsigned long>(0, 3 * HZ);
-			vm_esp_serial_tick(&t, &cfg, jiffies);
-			break;
-		case 6: // the 1 s gc, possibly long after
-			jiffies += in.ConsumeIntegralInRange<unsigned long>(0, 700 * HZ);
-			vm_tables_gc(&t, &cfg, jiffies);
-			break;
+		case 5:
+		case 6:
 		case 7:
-			vm_flow_ct_destroyed(&t, pick(in, kLan), pick(in, kRemote),
-					     in.ConsumeBool() ? IPPROTO_UDP : IPPROTO_ESP);
-			break;
 		case 8:
-			vm_tables_flush(&t, in.ConsumeBool() ? 0 : pick(in, kLan),
-					in.ConsumeIntegralInRange(1, 3));
+			other_step(in, r, op - 5, kLan, kRemote);
 			break;
 		case 9:
 			vm_ike_del_cookie(&t, in.ConsumeIntegralInRange<u64>(0, 5),
@@ -202,8 +160,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		check(&t);
 	}
-	vm_tables_exit(&t);
-	if (!cells.empty())
-		abort(); // a held packet was neither released nor dropped
+	r.finish();
 	return 0;
 }
