@@ -183,8 +183,8 @@ static int vpnmasq_ct_unzoned(struct nf_conn *ct, void *data)
 	if (t->dst.protonum == IPPROTO_ESP)
 		return 1;
 	return t->dst.protonum == IPPROTO_UDP &&
-	       t->src.u.udp.port == htons(500) &&
-	       t->dst.u.udp.port == htons(500);
+	       t->src.u.udp.port == htons(VPNMASQ_ISAKMP_PORT) &&
+	       t->dst.u.udp.port == htons(VPNMASQ_ISAKMP_PORT);
 }
 
 /*

@@ -16,15 +16,13 @@
 
 #include "vpnmasq.h"
 
-#define VPNMASQ_ISAKMP_PORT 500
-
 unsigned int vpnmasq_icmp_prerouting(struct vpnmasq_net *vn,
 				     const struct vpnmasq_config *cfg,
 				     struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	u8 buf[sizeof(struct udphdr) + VM_ISAKMP_HDR_LEN];
+	u8 buf[VM_ISAKMP_HDR_LEN];	/* or an ESP header, shorter */
 	struct icmphdr _icmph;
 	const struct icmphdr *icmph;
 	struct iphdr _inner;
@@ -62,24 +60,17 @@ unsigned int vpnmasq_icmp_prerouting(struct vpnmasq_net *vn,
 		}
 		vm_esp_icmp_error(&vn->tables, inner->daddr, spi, &d);
 	} else {
+		struct udphdr _uh;
 		const struct udphdr *uh;
 		struct vm_isakmp hdr;
 
+		uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+		if (!uh || !vpnmasq_isakmp_ports(uh))
+			return NF_ACCEPT;
+		off += sizeof(_uh);
 		/* RFC 792 quotes 8 bytes: the UDP header, no cookie yet. */
-		p = skb_header_pointer(skb, off, sizeof(buf), buf);
-		if (!p) {
-			uh = skb_header_pointer(skb, off, sizeof(*uh), buf);
-			if (uh && uh->source == htons(VPNMASQ_ISAKMP_PORT) &&
-			    uh->dest == htons(VPNMASQ_ISAKMP_PORT))
-				vpnmasq_stat_inc(vn, VPNMASQ_STAT_ICMP_UNKNOWN);
-			return NF_ACCEPT;
-		}
-		uh = (const struct udphdr *)p;
-		if (uh->source != htons(VPNMASQ_ISAKMP_PORT) ||
-		    uh->dest != htons(VPNMASQ_ISAKMP_PORT))
-			return NF_ACCEPT;
-		if (vm_isakmp_parse(p + sizeof(*uh), skb->len - off - sizeof(*uh),
-				    &hdr)) {
+		p = skb_header_pointer(skb, off, VM_ISAKMP_HDR_LEN, buf);
+		if (!p || vm_isakmp_parse(p, skb->len - off, &hdr)) {
 			vpnmasq_stat_inc(vn, VPNMASQ_STAT_ICMP_UNKNOWN);
 			return NF_ACCEPT;
 		}

@@ -13,8 +13,6 @@
 
 #include "vpnmasq.h"
 
-#define VPNMASQ_ISAKMP_PORT 500
-
 /* Reads the ISAKMP header of a UDP 500 -> 500 packet; false if not one. */
 static bool vpnmasq_isakmp_header(struct vpnmasq_net *vn,
 				  const struct sk_buff *skb,
@@ -30,8 +28,7 @@ static bool vpnmasq_isakmp_header(struct vpnmasq_net *vn,
 	if (ip_is_fragment(ip_hdr(skb)))
 		return false;
 	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
-	if (!uh || uh->source != htons(VPNMASQ_ISAKMP_PORT) ||
-	    uh->dest != htons(VPNMASQ_ISAKMP_PORT))
+	if (!uh || !vpnmasq_isakmp_ports(uh))
 		return false;
 	off += sizeof(*uh);
 	p = skb_header_pointer(skb, off, sizeof(buf), buf);

@@ -12,6 +12,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/udp.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -93,7 +94,15 @@ void vpnmasq_ct_flush_unzoned(struct net *net);
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d);
 
-/* isakmp.c */
+/* isakmp.c; ISAKMP is UDP 500 -> 500 (icmp.c and hooks.c look for it too) */
+#define VPNMASQ_ISAKMP_PORT 500
+
+static inline bool vpnmasq_isakmp_ports(const struct udphdr *uh)
+{
+	return uh->source == htons(VPNMASQ_ISAKMP_PORT) &&
+	       uh->dest == htons(VPNMASQ_ISAKMP_PORT);
+}
+
 unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 				       const struct vpnmasq_config *cfg,
 				       struct sk_buff *skb,
