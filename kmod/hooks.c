@@ -32,8 +32,8 @@ static void vpnmasq_ct_destroy(struct nf_conn *ct)
 	if (orig->src.l3num != NFPROTO_IPV4)
 		return;
 	rcu_read_lock();
-	if (READ_ONCE(vpnmasq_ct_live)) {
-		vn = vpnmasq_pernet(nf_ct_net(ct));
+	vn = vpnmasq_pernet(nf_ct_net(ct));
+	if (READ_ONCE(vpnmasq_ct_live) && !READ_ONCE(vn->dying)) {
 		if (orig->dst.protonum == IPPROTO_GRE)
 			vpnmasq_pptp_closed(vn, ct);
 		else
@@ -152,6 +152,14 @@ bool vpnmasq_ct_tracked(const struct nf_conn *ct)
 	return help && rcu_access_pointer(help->helper) == &vpnmasq_helper;
 }
 
+static void vpnmasq_ct_kill(struct net *net,
+			    int (*which)(struct nf_conn *ct, void *data))
+{
+	struct nf_ct_iter_data iter = { .net = net };
+
+	nf_ct_iterate_cleanup_net(which, &iter);
+}
+
 /* ISAKMP and ESP entries zoned by vpnmasq; PPTP's GRE entries are not. */
 static int vpnmasq_ct_zoned(struct nf_conn *ct, void *data)
 {
@@ -166,9 +174,7 @@ static int vpnmasq_ct_zoned(struct nf_conn *ct, void *data)
  */
 void vpnmasq_ct_flush_zoned(struct net *net)
 {
-	struct nf_ct_iter_data iter = { .net = net };
-
-	nf_ct_iterate_cleanup_net(vpnmasq_ct_zoned, &iter);
+	vpnmasq_ct_kill(net, vpnmasq_ct_zoned);
 }
 
 /* Masqueraded ISAKMP (500 -> 500) and ESP that no zone separates. */
@@ -195,9 +201,7 @@ static int vpnmasq_ct_unzoned(struct nf_conn *ct, void *data)
  */
 void vpnmasq_ct_flush_unzoned(struct net *net)
 {
-	struct nf_ct_iter_data iter = { .net = net };
-
-	nf_ct_iterate_cleanup_net(vpnmasq_ct_unzoned, &iter);
+	vpnmasq_ct_kill(net, vpnmasq_ct_unzoned);
 }
 
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,

@@ -115,6 +115,9 @@ void vpnmasq_serial_kick(struct vpnmasq_net *vn,
 			      msecs_to_jiffies(cfg->serial_wait));
 }
 
+/* Set while the module's init runs the per-netns init of every netns. */
+static bool vpnmasq_net_loading;
+
 static int __net_init vpnmasq_pernet_init(struct net *net)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(net);
@@ -122,6 +125,7 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	int err = -ENOMEM;
 
 	vn->net = net;
+	vn->dying = false;
 	mutex_init(&vn->lock);
 	vn->stats = alloc_percpu(struct vpnmasq_stats);
 	if (!vn->stats)
@@ -143,8 +147,13 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	err = vpnmasq_hooks_register(net);
 	if (err)
 		goto err_hooks;
-	/* After the hooks: no unzoned entry can be made from now on. */
-	vpnmasq_ct_flush_unzoned(net);
+	/*
+	 * After the hooks: no unzoned entry can be made from now on. Only the
+	 * namespaces that exist when the module loads can hold any; a new one
+	 * is spared a walk of the whole conntrack table.
+	 */
+	if (vpnmasq_net_loading)
+		vpnmasq_ct_flush_unzoned(net);
 	INIT_DELAYED_WORK(&vn->gc_work, vpnmasq_gc_work);
 	schedule_delayed_work(&vn->gc_work, HZ);
 	return 0;
@@ -169,6 +178,7 @@ err_stats:
 static void __net_exit vpnmasq_pernet_pre_exit(struct net *net)
 {
 	vpnmasq_hooks_unregister(net);
+	WRITE_ONCE(vpnmasq_pernet(net)->dying, true);
 }
 
 static void __net_exit vpnmasq_pernet_exit(struct net *net)
@@ -176,7 +186,9 @@ static void __net_exit vpnmasq_pernet_exit(struct net *net)
 	struct vpnmasq_net *vn = vpnmasq_pernet(net);
 
 	cancel_delayed_work_sync(&vn->gc_work);
-	vpnmasq_ct_flush_zoned(net);
+	/* A dying namespace's entries all go with it anyway. */
+	if (check_net(net))
+		vpnmasq_ct_flush_zoned(net);
 	cancel_delayed_work_sync(&vn->serial_work);
 	vpnmasq_pptp_net_exit(vn);
 	vm_tables_exit(&vn->tables);
@@ -196,7 +208,12 @@ static struct pernet_operations vpnmasq_net_ops = {
 
 int __init vpnmasq_net_init(void)
 {
-	return register_pernet_subsys(&vpnmasq_net_ops);
+	int err;
+
+	vpnmasq_net_loading = true;
+	err = register_pernet_subsys(&vpnmasq_net_ops);
+	vpnmasq_net_loading = false;
+	return err;
 }
 
 void vpnmasq_net_exit(void)

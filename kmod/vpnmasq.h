@@ -48,6 +48,12 @@ struct vpnmasq_net {
 	struct delayed_work serial_work;
 	struct nf_hook_ops *hook_ops;
 	struct vpnmasq_pptp_calls pptp;
+	/*
+	 * Set in pre_exit: conntrack destroys the namespace's entries after
+	 * vpnmasq's exit has freed the counters and tables, and their destroy
+	 * callbacks must not touch either.
+	 */
+	bool dying;
 };
 
 extern unsigned int vpnmasq_net_id;

@@ -10,6 +10,8 @@
 #   check_not MSG CMD...        PASS if CMD exits non-zero
 #   check_eq MSG EXPECTED ACTUAL
 #   check_match MSG ERE TEXT    PASS if a line of TEXT matches ERE
+#   retry N CMD...              CMD until it succeeds, at most N times 0.2 s
+#                               apart (status 0 if it did)
 #   kmsg_mark / kmsg_scan MSG   FAIL if the kernel complained since the mark
 #   summary                     "RESULT: N passed, N failed"; non-zero if any
 #                               failed: make it the script's last command
@@ -91,6 +93,16 @@ check_match() {
 	fail "$1"
 	echo "    no line matches /$2/ in:"
 	vm_indent "${3:-(nothing)}"
+	return 1
+}
+
+retry() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.2
+	done
 	return 1
 }
 

@@ -32,35 +32,16 @@ for c in json.load(sys.stdin)["pptp"]:
 # calls_of LAN-ADDR: how many listed calls belong to that host
 calls_of() { pptp_rows | awk -v a="$1" '$1 == a' | wc -l; }
 
+calls_are() { [ "$(pptp_rows | wc -l)" -eq "$1" ]; }
+host_calls_are() { [ "$(calls_of "$1")" -eq "$2" ]; }
+stat_gt() { [ "$(stat "$1")" -gt "$2" ]; }
+
 # wait_calls N: until exactly N calls are listed (10 s)
-wait_calls() {
-	local i
-	for i in $(seq 1 50); do
-		[ "$(pptp_rows | wc -l)" -eq "$1" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
+wait_calls() { retry 50 calls_are "$1"; }
 # wait_calls_of ADDR N: until exactly N calls of LAN host ADDR are listed (10 s)
-wait_calls_of() {
-	local i
-	for i in $(seq 1 50); do
-		[ "$(calls_of "$1")" -eq "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
+wait_calls_of() { retry 50 host_calls_are "$1" "$2"; }
 # stat_above NAME VALUE: until counter NAME exceeds VALUE (5 s)
-stat_above() {
-	local i
-	for i in $(seq 1 25); do
-		[ "$(stat "$1")" -gt "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
+stat_above() { retry 25 stat_gt "$1" "$2"; }
 
 ping_server() { ip netns exec "$1" ping -c 3 -i 0.3 -W 5 -I ppp0 "$PPTP_SERVER_PPP"; }
 

@@ -40,7 +40,9 @@ table ip probe {
 	}
 }
 NFT
-probe() { ip netns exec gw nft list counter ip probe "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+# nft_packets NS NAME: the packets of named counter NAME in NS's table ip probe
+nft_packets() { ip netns exec "$1" nft list counter ip probe "$2" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+probe() { nft_packets gw "$1"; }
 n_assoc() { gwctl -j show all | python3 -c 'import json,sys; j=json.load(sys.stdin); print(len(j["ike"]), len(j["esp"]))'; }
 # nft counters on the LAN hosts: ICMP errors that reached each
 for i in 1 2; do
@@ -54,8 +56,7 @@ table ip probe {
 }
 NFT
 done
-lan_icmp() { ip netns exec "lan$1" nft list counter ip probe icmp_err | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
-xfrm_stat() { ip netns exec "lan$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/xfrm_stat; }
+lan_icmp() { nft_packets "lan$1" icmp_err; }
 kernel_lines() { dmesg | grep -c 'vpnmasq'; }
 
 # --- the legitimate traffic: ESP tunnels and one IKE association each

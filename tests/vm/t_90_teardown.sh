@@ -62,17 +62,10 @@ ike_senders_alive() {
 	echo "# $alive of $N IKE senders were still running"
 }
 
+ike_count() { gwctl -j show ike | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike"]))'; }
+ike_all() { [ "$(ike_count)" -ge "$N" ]; }
 # ike_associated: within 10 s, every host has an ISAKMP association again
-ike_associated() {
-	local i n
-	for i in $(seq 1 50); do
-		n=$(gwctl -j show ike | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike"]))')
-		[ "$n" -ge "$N" ] && return 0
-		sleep 0.2
-	done
-	echo "$n associations"
-	return 1
-}
+ike_associated() { retry 50 ike_all || { echo "$(ike_count) associations"; return 1; }; }
 
 # traffic_start: endless ESP (pings through the tunnels), IKE and PPTP
 # (pings over the calls)

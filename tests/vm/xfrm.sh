@@ -7,6 +7,7 @@
 #   ping_all N COUNT   every host pings through its tunnel at once; sets
 #                      failed_hosts to the ones that did not get through
 #   insert_failed      the gateway's conntrack insert_failed, all CPUs
+#   xfrm_stat I KEY    host i's xfrm counter KEY (/proc/net/xfrm_stat)
 #   no_state_anywhere N  ESP that reached one of N hosts without its SA
 #
 # The remote sees the gateway's public address as every host's.
@@ -88,11 +89,13 @@ insert_failed() {
 		sed -n 's/.*insert_failed=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
 }
 
+xfrm_stat() { ip netns exec "lan$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/xfrm_stat; }
+
 # Inbound ESP that reached a host without a matching SA would count here.
 no_state_anywhere() {
 	local n=$1 i s=0
 	for i in $(seq 1 "$n"); do
-		s=$((s + $(ip netns exec "lan$i" awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat)))
+		s=$((s + $(xfrm_stat "$i" XfrmInNoStates)))
 	done
 	echo "$s"
 }
