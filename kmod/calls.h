@@ -26,6 +26,7 @@ struct vpnmasq_pptp_info {
 	u16 lan_port, masq_port;
 	u16 pns_call_id, pns_call_id_masq, pac_call_id;
 	u8 session, call;
+	u8 forwarded;		/* the LAN host is a port forward's server */
 	u64 gre_out, gre_in;
 };
 

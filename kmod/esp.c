@@ -33,25 +33,36 @@ static bool vpnmasq_esp_local_sa(struct net *net, const struct sk_buff *skb,
 	return false;
 }
 
+bool vpnmasq_esp_spi(struct vpnmasq_net *vn, const struct sk_buff *skb,
+		     __be32 *spi)
+{
+	u8 buf[VM_ESP_HDR_LEN];
+	const u8 *esph;
+
+	/* Later fragments carry no ESP header; conntrack reassembles first. */
+	if (ip_is_fragment(ip_hdr(skb)))
+		return false;
+	esph = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(buf), buf);
+	if (!esph || vm_esp_parse(esph, skb->len - ip_hdrlen(skb), spi)) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_MALFORMED);
+		return false;
+	}
+	return true;
+}
+
 unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 				    const struct vpnmasq_config *cfg,
 				    struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	u8 buf[VM_ESP_HDR_LEN];
+	struct vm_pkt pkt = {};
+	bool untracked = false;
 	struct vm_decision d;
-	struct vm_pkt pkt;
-	const u8 *esph;
 	__be32 spi;
 
-	if (ip_is_fragment(iph))
+	if (!vpnmasq_esp_spi(vn, skb, &spi))
 		return NF_ACCEPT;
-	esph = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(buf), buf);
-	if (!esph || vm_esp_parse(esph, skb->len - ip_hdrlen(skb), &spi)) {
-		vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_MALFORMED);
-		return NF_ACCEPT;
-	}
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
 	pkt.now = jiffies;
@@ -60,13 +71,16 @@ unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 
 	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
 						iph->daddr) == RTN_LOCAL;
+	if (pkt.to_local && vpnmasq_esp_local_sa(state->net, skb, spi)) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_LOCAL);
+		return NF_ACCEPT;
+	}
+	if (vm_pkt_lan_side(cfg, &pkt))
+		pkt.foreign = vpnmasq_ct_foreign(state->net, skb, pkt.to_local,
+						 &untracked);
 	if (pkt.to_local) {
-		if (vpnmasq_esp_local_sa(state->net, skb, spi)) {
-			vpnmasq_stat_inc(vn, VPNMASQ_STAT_ESP_LOCAL);
-			return NF_ACCEPT;
-		}
 		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, &d);
-		return vpnmasq_verdict(vn, skb, &d);
+		return vpnmasq_verdict_deferred(vn, skb, &d, untracked);
 	}
 
 	/* Held packets keep their device until sent on or dropped. */

@@ -11,6 +11,7 @@
 
 #include <linux/ip.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
@@ -44,7 +45,29 @@ static void vpnmasq_ct_destroy(struct nf_conn *ct)
 	rcu_read_unlock();
 }
 
-/* Sees every packet of the entries it sits on; only GRE is counted. */
+/*
+ * A LAN host's new flow that conntrack confirms without source NAT: the
+ * scope took a routed address for a masqueraded one. Said, not undone.
+ */
+static void vpnmasq_ct_check_masq(const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *orig;
+	struct vpnmasq_net *vn;
+
+	if (nf_ct_zone(ct)->dir != NF_CT_ZONE_DIR_REPL ||
+	    (ct->status & IPS_SRC_NAT))
+		return;
+	vn = vpnmasq_pernet(nf_ct_net(ct));
+	vpnmasq_stat_inc(vn, VPNMASQ_STAT_NOT_MASQUERADED);
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	net_warn_ratelimited(pr_fmt("%pI4 -> %pI4 not masqueraded: narrow the lan scope\n"),
+			     &orig->src.u3.ip, &orig->dst.u3.ip);
+}
+
+/*
+ * Sees every packet of the entries it sits on, last before confirmation
+ * (after source NAT): GRE is counted, new LAN flows checked for NAT.
+ */
 static int vpnmasq_ct_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
 {
@@ -53,6 +76,8 @@ static int vpnmasq_ct_help(struct sk_buff *skb, unsigned int protoff,
 	if (nf_ct_protonum(ct) == IPPROTO_GRE) {
 		gc = nfct_help_data(ct);
 		atomic64_inc(&gc->packets[CTINFO2DIR(ctinfo)]);
+	} else if (ctinfo == IP_CT_NEW && !nf_ct_is_confirmed(ct)) {
+		vpnmasq_ct_check_masq(ct);
 	}
 	return NF_ACCEPT;
 }
@@ -177,31 +202,117 @@ void vpnmasq_ct_flush_zoned(struct net *net)
 	vpnmasq_ct_kill(net, vpnmasq_ct_zoned);
 }
 
-/* Masqueraded ISAKMP (500 -> 500) and ESP that no zone separates. */
-static int vpnmasq_ct_unzoned(struct nf_conn *ct, void *data)
+static bool vpnmasq_tuple_vpn(const struct nf_conntrack_tuple *t)
 {
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-
-	if (nf_ct_l3num(ct) != NFPROTO_IPV4 || !(ct->status & IPS_SRC_NAT) ||
-	    nf_ct_zone(ct)->id != NF_CT_DEFAULT_ZONE_ID)
-		return 0;
 	if (t->dst.protonum == IPPROTO_ESP)
-		return 1;
+		return true;
 	return t->dst.protonum == IPPROTO_UDP &&
 	       t->src.u.udp.port == htons(VPNMASQ_ISAKMP_PORT) &&
 	       t->dst.u.udp.port == htons(VPNMASQ_ISAKMP_PORT);
 }
 
+/* Masqueraded ISAKMP (500 -> 500) and ESP of LAN hosts, in no zone. */
+static int vpnmasq_ct_unzoned(struct nf_conn *ct, void *data)
+{
+	const struct vpnmasq_config *cfg = data;
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4 || !(ct->status & IPS_SRC_NAT) ||
+	    (ct->status & IPS_DST_NAT) ||
+	    nf_ct_zone(ct)->id != NF_CT_DEFAULT_ZONE_ID)
+		return 0;
+	return vpnmasq_tuple_vpn(t) &&
+	       vpnmasq_lan_outbound(cfg, t->src.u3.ip, t->dst.u3.ip);
+}
+
 /*
  * Entries conntrack made for LAN hosts' VPN traffic while vpnmasq was not
- * there (not loaded yet, unloaded for a moment, disabled) would keep those
- * hosts' packets out of their zones for as long as they flow: they go when
- * vpnmasq starts, and the hosts' next packets are associated.
+ * there (not loaded yet, unloaded for a moment, disabled, outside the
+ * scope) would keep those hosts' packets out of their zones for as long as
+ * they flow: they go when vpnmasq takes the hosts in, and the hosts' next
+ * packets are associated. Port forwards are not masquerading: they stay.
  */
-void vpnmasq_ct_flush_unzoned(struct net *net)
+void vpnmasq_ct_flush_unzoned(struct net *net, const struct vpnmasq_config *cfg)
 {
-	vpnmasq_ct_kill(net, vpnmasq_ct_unzoned);
+	struct nf_ct_iter_data iter = { .net = net, .data = (void *)cfg };
+
+	nf_ct_iterate_cleanup_net(vpnmasq_ct_unzoned, &iter);
+}
+
+/* vpnmasq's ISAKMP and ESP entries that the scope no longer covers. */
+static int vpnmasq_ct_out_of_scope(struct nf_conn *ct, void *data)
+{
+	const struct vpnmasq_config *cfg = data;
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	return vpnmasq_ct_zoned(ct, NULL) &&
+	       !vpnmasq_lan_outbound(cfg, t->src.u3.ip, t->dst.u3.ip);
+}
+
+void vpnmasq_ct_flush_scope(struct net *net, const struct vpnmasq_config *cfg)
+{
+	struct nf_ct_iter_data iter = { .net = net, .data = (void *)cfg };
+
+	nf_ct_iterate_cleanup_net(vpnmasq_ct_out_of_scope, &iter);
+	vpnmasq_ct_flush_unzoned(net, cfg);
+}
+
+/* What the default zone of conntrack knows of a flow before it is seen. */
+struct vpnmasq_ct_view {
+	bool found;	/* an entry has this tuple in one of its directions */
+	bool ours;	/* it is one of vpnmasq's (orig direction of a zone) */
+	bool dnat;	/* it was destination-NATed: a port forward */
+	bool reply;	/* the tuple is that entry's reply direction */
+};
+
+static void vpnmasq_ct_look(struct net *net,
+			    const struct nf_conntrack_tuple *tuple,
+			    struct vpnmasq_ct_view *v)
+{
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *ct;
+
+	memset(v, 0, sizeof(*v));
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, tuple);
+	if (!h)
+		return;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	v->found = true;
+	v->ours = vpnmasq_ct_tracked(ct);
+	v->dnat = ct->status & IPS_DST_NAT;
+	v->reply = NF_CT_DIRECTION(h) == IP_CT_DIR_REPLY;
+	nf_ct_put(ct);
+}
+
+bool vpnmasq_ct_foreign(struct net *net, const struct sk_buff *skb,
+			bool to_local, bool *untracked)
+{
+	struct nf_conntrack_tuple tuple;
+	struct vpnmasq_ct_view v;
+
+	*untracked = false;
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), NFPROTO_IPV4, net,
+			       &tuple))
+		return false;
+	vpnmasq_ct_look(net, &tuple, &v);
+	*untracked = !v.found;
+	if (v.found && !v.ours)
+		return !to_local || v.dnat;
+	if (to_local || v.found || tuple.dst.protonum != IPPROTO_ESP)
+		return false;
+	/*
+	 * A server behind a port forward may send on a new SA before its
+	 * client does: its IKE then came in through the forward.
+	 */
+	memset(&tuple.src.u, 0, sizeof(tuple.src.u));
+	memset(&tuple.dst.u, 0, sizeof(tuple.dst.u));
+	tuple.src.u.udp.port = htons(VPNMASQ_ISAKMP_PORT);
+	tuple.dst.u.udp.port = htons(VPNMASQ_ISAKMP_PORT);
+	tuple.dst.protonum = IPPROTO_UDP;
+	vpnmasq_ct_look(net, &tuple, &v);
+	return v.found && !v.ours && v.dnat && v.reply;
 }
 
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
@@ -212,10 +323,82 @@ unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 		return vpnmasq_attach_zone(vn, skb, d->zone, d->inbound) ?
 		       NF_DROP : NF_ACCEPT;
 	case VM_DROP:
+		vm_refusal_count(&vn->tables, d);
 		return NF_DROP;
 	default:
 		return NF_ACCEPT;
 	}
+}
+
+/*
+ * An inbound refusal waits for DNAT when conntrack has no entry for the
+ * packet yet: the first packet of a port forward to a LAN VPN server is
+ * nobody's here. The entry conntrack makes carries vpnmasq's helper in the
+ * default zone as a mark, and vpnmasq_recheck() decides after DNAT.
+ */
+unsigned int vpnmasq_verdict_deferred(struct vpnmasq_net *vn,
+				      struct sk_buff *skb,
+				      const struct vm_decision *d,
+				      bool untracked)
+{
+	if (d->verdict == VM_DROP && d->refusal && untracked &&
+	    !vpnmasq_attach_zone(vn, skb, NF_CT_DEFAULT_ZONE_ID, true))
+		return NF_ACCEPT;
+	return vpnmasq_verdict(vn, skb, d);
+}
+
+/* A new ISAKMP or ESP entry marked by vpnmasq_verdict_deferred(). */
+static bool vpnmasq_ct_deferred(const struct nf_conn *ct,
+				enum ip_conntrack_info ctinfo)
+{
+	u8 proto = nf_ct_protonum(ct);
+
+	return ctinfo == IP_CT_NEW && !nf_ct_is_confirmed(ct) &&
+	       (proto == IPPROTO_UDP || proto == IPPROTO_ESP) &&
+	       nf_ct_zone(ct)->id == NF_CT_DEFAULT_ZONE_ID &&
+	       vpnmasq_ct_tracked(ct);
+}
+
+/* The mark goes: the entry is conntrack's alone, as without vpnmasq. */
+static void vpnmasq_ct_unmark(struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	RCU_INIT_POINTER(help->helper, NULL);
+	clear_bit(IPS_HELPER_BIT, &ct->status);
+}
+
+static unsigned int vpnmasq_recheck(struct vpnmasq_net *vn,
+				    const struct vpnmasq_config *cfg,
+				    struct sk_buff *skb, struct nf_conn *ct)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct vm_pkt pkt = {
+		.saddr = iph->saddr,
+		.daddr = iph->daddr,
+		.to_local = true,
+		.now = jiffies,
+		.recheck = true,
+	};
+	struct vm_decision d = { .verdict = VM_PASS };
+	struct vm_isakmp hdr;
+	__be32 spi;
+
+	if (ct->status & IPS_DST_NAT) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_PORT_FORWARD);
+	} else if (cfg && nf_ct_protonum(ct) == IPPROTO_UDP) {
+		if (vpnmasq_isakmp_header(vn, skb, &hdr))
+			vm_ike_new(&vn->tables, cfg, &pkt, &hdr, &d);
+	} else if (cfg) {
+		if (vpnmasq_esp_spi(vn, skb, &spi))
+			vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, &d);
+	}
+	if (d.verdict == VM_DROP) {
+		vm_refusal_count(&vn->tables, &d);
+		return NF_DROP;
+	}
+	vpnmasq_ct_unmark(ct);
+	return NF_ACCEPT;
 }
 
 /*
@@ -256,20 +439,35 @@ static unsigned int vpnmasq_prerouting(void *priv, struct sk_buff *skb,
 	}
 }
 
-/* Right after conntrack: PPTP entries just created. */
-static unsigned int vpnmasq_prerouting_tracked(void *priv, struct sk_buff *skb,
-					       const struct nf_hook_state *state)
+/*
+ * After conntrack and DNAT: PPTP entries just created (port forwards among
+ * them), and inbound refusals that waited to see whether DNAT takes them.
+ */
+static unsigned int vpnmasq_prerouting_nat(void *priv, struct sk_buff *skb,
+					   const struct nf_hook_state *state)
 {
 	struct vpnmasq_net *vn = priv;
 	const struct vpnmasq_config *cfg;
-	u8 proto = ip_hdr(skb)->protocol;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
 
-	if (proto != IPPROTO_TCP && proto != IPPROTO_GRE)
+	switch (ip_hdr(skb)->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_GRE:
+		cfg = rcu_dereference(vn->config);
+		if (cfg->enabled && cfg->pptp)
+			vpnmasq_pptp_tracked(vn, cfg, skb);
 		return NF_ACCEPT;
-	cfg = rcu_dereference(vn->config);
-	if (cfg->enabled && cfg->pptp)
-		vpnmasq_pptp_tracked(vn, cfg, skb);
-	return NF_ACCEPT;
+	case IPPROTO_UDP:
+	case IPPROTO_ESP:
+		ct = nf_ct_get(skb, &ctinfo);
+		if (!ct || !vpnmasq_ct_deferred(ct, ctinfo))
+			return NF_ACCEPT;
+		cfg = rcu_dereference(vn->config);
+		return vpnmasq_recheck(vn, cfg->enabled ? cfg : NULL, skb, ct);
+	default:
+		return NF_ACCEPT;
+	}
 }
 
 /* The gateway's own IKE: recorded so that its replies are never claimed. */
@@ -293,10 +491,10 @@ static const struct nf_hook_ops vpnmasq_hook_ops[] = {
 		.priority = VPNMASQ_HOOK_PRIORITY,
 	},
 	{
-		.hook = vpnmasq_prerouting_tracked,
+		.hook = vpnmasq_prerouting_nat,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP_PRI_CONNTRACK + 1,
+		.priority = NF_IP_PRI_NAT_DST + 1,
 	},
 	{
 		.hook = vpnmasq_local_out,

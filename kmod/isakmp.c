@@ -14,9 +14,8 @@
 #include "vpnmasq.h"
 
 /* Reads the ISAKMP header of a UDP 500 -> 500 packet; false if not one. */
-static bool vpnmasq_isakmp_header(struct vpnmasq_net *vn,
-				  const struct sk_buff *skb,
-				  struct vm_isakmp *hdr)
+bool vpnmasq_isakmp_header(struct vpnmasq_net *vn, const struct sk_buff *skb,
+			   struct vm_isakmp *hdr)
 {
 	unsigned int off = ip_hdrlen(skb);
 	u8 buf[VM_ISAKMP_HDR_LEN];
@@ -45,21 +44,25 @@ unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 				       const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	struct vm_pkt pkt = {};
 	struct vm_decision d;
 	struct vm_isakmp hdr;
-	struct vm_pkt pkt;
+	bool untracked = false;
 
 	if (!vpnmasq_isakmp_header(vn, skb, &hdr))
 		return NF_ACCEPT;
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
 	pkt.now = jiffies;
-	if (!vm_ike_known(&vn->tables, &pkt, &hdr, &d)) {
-		pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
-							iph->daddr) == RTN_LOCAL;
-		vm_ike_new(&vn->tables, cfg, &pkt, &hdr, &d);
-	}
-	return vpnmasq_verdict(vn, skb, &d);
+	if (vm_ike_known(&vn->tables, &pkt, &hdr, &d))
+		return vpnmasq_verdict(vn, skb, &d);
+	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
+						iph->daddr) == RTN_LOCAL;
+	if (vm_pkt_lan_side(cfg, &pkt))
+		pkt.foreign = vpnmasq_ct_foreign(state->net, skb, pkt.to_local,
+						 &untracked);
+	vm_ike_new(&vn->tables, cfg, &pkt, &hdr, &d);
+	return vpnmasq_verdict_deferred(vn, skb, &d, untracked);
 }
 
 void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,
@@ -67,8 +70,8 @@ void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,
 			      struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	struct vm_pkt pkt = {};
 	struct vm_isakmp hdr;
-	struct vm_pkt pkt;
 
 	if (!vpnmasq_isakmp_header(vn, skb, &hdr))
 		return;

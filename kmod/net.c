@@ -55,7 +55,7 @@ int vpnmasq_config_replace(struct vpnmasq_net *vn,
 		return -ENOMEM;
 	old = rcu_replace_pointer(vn->config, new, lockdep_is_held(&vn->lock));
 	if (new->enabled && !old->enabled)
-		vpnmasq_ct_flush_unzoned(vn->net);
+		vpnmasq_ct_flush_unzoned(vn->net, new);
 	kfree_rcu_mightsleep(old);
 	return 0;
 }
@@ -153,7 +153,7 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 	 * is spared a walk of the whole conntrack table.
 	 */
 	if (vpnmasq_net_loading)
-		vpnmasq_ct_flush_unzoned(net);
+		vpnmasq_ct_flush_unzoned(net, cfg);
 	INIT_DELAYED_WORK(&vn->gc_work, vpnmasq_gc_work);
 	schedule_delayed_work(&vn->gc_work, HZ);
 	return 0;

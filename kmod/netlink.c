@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/mm.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -37,6 +38,16 @@ static struct netlink_range_validation zone_range = {
 	.max = 65535,
 };
 
+static const struct nla_policy vpnmasq_prefix_policy[VPNMASQ_PREFIX_A_MAX + 1] = {
+	[VPNMASQ_PREFIX_A_ADDR] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[VPNMASQ_PREFIX_A_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
+};
+
+/* Inside VPNMASQ_A_CFG_LAN: prefixes only. */
+static const struct nla_policy vpnmasq_lan_policy[VPNMASQ_A_MAX + 1] = {
+	[VPNMASQ_A_PREFIX] = NLA_POLICY_NESTED(vpnmasq_prefix_policy),
+};
+
 static const struct nla_policy vpnmasq_set_config_policy[VPNMASQ_A_MAX + 1] = {
 	[VPNMASQ_A_CFG_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
 	[VPNMASQ_A_CFG_IKE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
@@ -53,6 +64,7 @@ static const struct nla_policy vpnmasq_set_config_policy[VPNMASQ_A_MAX + 1] = {
 	[VPNMASQ_A_CFG_ZONE_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U16,
 							   &zone_range),
 	[VPNMASQ_A_CFG_PPTP] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPNMASQ_A_CFG_LAN] = NLA_POLICY_NESTED(vpnmasq_lan_policy),
 };
 
 static const struct nla_policy vpnmasq_flush_policy[VPNMASQ_A_MAX + 1] = {
@@ -87,10 +99,34 @@ static struct sk_buff *vpnmasq_reply_alloc(struct genl_info *info, u8 cmd,
 	return skb;
 }
 
+static int vpnmasq_put_lan(struct sk_buff *skb,
+			   const struct vpnmasq_config *cfg)
+{
+	struct nlattr *lan, *prefix;
+	unsigned int i;
+
+	lan = nla_nest_start(skb, VPNMASQ_A_CFG_LAN);
+	if (!lan)
+		return -EMSGSIZE;
+	for (i = 0; i < cfg->n_lan; i++) {
+		prefix = nla_nest_start(skb, VPNMASQ_A_PREFIX);
+		if (!prefix ||
+		    nla_put_in_addr(skb, VPNMASQ_PREFIX_A_ADDR,
+				    cfg->lan[i].addr) ||
+		    nla_put_u8(skb, VPNMASQ_PREFIX_A_LEN,
+			       hweight32((__force u32)cfg->lan[i].mask)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, prefix);
+	}
+	nla_nest_end(skb, lan);
+	return 0;
+}
+
 static int vpnmasq_put_config(struct sk_buff *skb,
 			      const struct vpnmasq_config *cfg)
 {
-	if (nla_put_string(skb, VPNMASQ_A_VERSION, VPNMASQ_VERSION) ||
+	if (vpnmasq_put_lan(skb, cfg) ||
+	    nla_put_string(skb, VPNMASQ_A_VERSION, VPNMASQ_VERSION) ||
 	    nla_put_u8(skb, VPNMASQ_A_CFG_ENABLED, cfg->enabled) ||
 	    nla_put_u32(skb, VPNMASQ_A_CFG_IKE_TIMEOUT, cfg->ike_timeout) ||
 	    nla_put_u32(skb, VPNMASQ_A_CFG_ESP_TIMEOUT, cfg->esp_timeout) ||
@@ -149,12 +185,73 @@ static void vpnmasq_apply_attrs(struct vpnmasq_config *cfg,
 		cfg->pptp = nla_get_u8(tb[VPNMASQ_A_CFG_PPTP]);
 }
 
+/* A whole new LAN scope from VPNMASQ_A_CFG_LAN (validated by policy). */
+static int vpnmasq_parse_lan(struct vpnmasq_config *cfg,
+			     const struct nlattr *nest,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[VPNMASQ_PREFIX_A_MAX + 1];
+	const struct nlattr *a;
+	unsigned int i;
+	int rem, err;
+	__be32 addr;
+	u8 len;
+
+	cfg->n_lan = 0;
+	nla_for_each_nested(a, nest, rem) {
+		err = nla_parse_nested(tb, VPNMASQ_PREFIX_A_MAX, a,
+				       vpnmasq_prefix_policy, extack);
+		if (err)
+			return err;
+		if (!tb[VPNMASQ_PREFIX_A_ADDR] || !tb[VPNMASQ_PREFIX_A_LEN]) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "lan prefix needs an address and a length");
+			return -EINVAL;
+		}
+		addr = nla_get_in_addr(tb[VPNMASQ_PREFIX_A_ADDR]);
+		len = nla_get_u8(tb[VPNMASQ_PREFIX_A_LEN]);
+		for (i = 0; i < cfg->n_lan; i++) {
+			if (cfg->lan[i].addr == addr &&
+			    cfg->lan[i].mask == vpnmasq_prefix_mask(len)) {
+				NL_SET_ERR_MSG_ATTR(extack, a,
+						    "lan prefix given twice");
+				return -EINVAL;
+			}
+		}
+		err = vpnmasq_lan_add(cfg, addr, len);
+		if (err == -E2BIG) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "more lan prefixes than VPNMASQ_LAN_MAX (16)");
+			return -E2BIG;
+		}
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VPNMASQ_PREFIX_A_ADDR],
+					    "lan prefix has host bits set");
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A new scope: once no packet still reads the old one, the associations
+ * it no longer covers end with their conntrack entries, and masqueraded
+ * entries it now covers make room for associated ones.
+ */
+static void vpnmasq_scope_changed(struct vpnmasq_net *vn,
+				  const struct vpnmasq_config *cfg)
+{
+	synchronize_rcu();
+	vm_tables_flush_scope(&vn->tables, cfg);
+	vpnmasq_ct_flush_scope(vn->net, cfg);
+}
+
 static int vpnmasq_set_config_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
-	struct vpnmasq_config cfg;
-	bool any = false;
+	struct vpnmasq_config *cfg, *old;
+	bool any = !!tb[VPNMASQ_A_CFG_LAN];
 	int i, err;
 
 	for (i = VPNMASQ_A_CFG_ENABLED; i <= VPNMASQ_A_CFG_PPTP; i++)
@@ -163,21 +260,34 @@ static int vpnmasq_set_config_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack, "no tunable given");
 		return -EINVAL;
 	}
+	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
 
 	mutex_lock(&vn->lock);
-	cfg = *rcu_dereference_protected(vn->config,
-					 lockdep_is_held(&vn->lock));
-	vpnmasq_apply_attrs(&cfg, tb);
-	if (!vpnmasq_zones_fit(&cfg)) {
+	old = rcu_dereference_protected(vn->config, lockdep_is_held(&vn->lock));
+	*cfg = *old;
+	vpnmasq_apply_attrs(cfg, tb);
+	err = 0;
+	if (tb[VPNMASQ_A_CFG_LAN])
+		err = vpnmasq_parse_lan(cfg, tb[VPNMASQ_A_CFG_LAN],
+					info->extack);
+	if (!err && !vpnmasq_zones_fit(cfg)) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    tb[VPNMASQ_A_CFG_ZONE_COUNT] ?:
 				    tb[VPNMASQ_A_CFG_ZONE_BASE],
 				    "zone_base + zone_count exceeds 65536");
 		err = -ERANGE;
-	} else {
-		err = vpnmasq_config_replace(vn, &cfg);
+	}
+	if (!err) {
+		bool scope = !vpnmasq_lan_equal(cfg, old);
+
+		err = vpnmasq_config_replace(vn, cfg);
+		if (!err && scope)
+			vpnmasq_scope_changed(vn, cfg);
 	}
 	mutex_unlock(&vn->lock);
+	kfree(cfg);
 	return err;
 }
 
@@ -422,7 +532,8 @@ static int vpnmasq_put_pptp(struct sk_buff *skb,
 	    nla_put_u64_64bit(skb, VPNMASQ_PPTP_A_GRE_OUT, c->gre_out,
 			      VPNMASQ_PPTP_A_PAD) ||
 	    nla_put_u64_64bit(skb, VPNMASQ_PPTP_A_GRE_IN, c->gre_in,
-			      VPNMASQ_PPTP_A_PAD))
+			      VPNMASQ_PPTP_A_PAD) ||
+	    nla_put_u8(skb, VPNMASQ_PPTP_A_FORWARDED, c->forwarded))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -664,13 +775,13 @@ static struct genl_family vpnmasq_genl_family __ro_after_init = {
 
 /*
  * An event's payload: the event and reason u8s and the largest nest (a
- * PPTP call, 13 attributes). Sized to it, not to a page, so that a flush
+ * PPTP call, 14 attributes). Sized to it, not to a page, so that a flush
  * of thousands of entries fits a listener's socket buffer.
  */
 #define VPNMASQ_EVENT_SIZE	(2 * nla_total_size(sizeof(u8)) + \
 				 nla_total_size(0) + \
 				 6 * nla_total_size(sizeof(u32)) + \
-				 2 * nla_total_size(sizeof(u8)) + \
+				 3 * nla_total_size(sizeof(u8)) + \
 				 2 * nla_total_size_64bit(sizeof(u64)) + \
 				 3 * nla_total_size(sizeof(u32)))
 

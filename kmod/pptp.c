@@ -152,9 +152,14 @@ unsigned int vpnmasq_pptp_prerouting(struct vpnmasq_net *vn,
 	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(buf), buf);
 	if (!th || !vm_pptp_control_syn(th, skb->len - ip_hdrlen(skb)))
 		return NF_ACCEPT;
+	/* To the gateway: its own server, or a port forward (after DNAT). */
 	if (inet_addr_type_dev_table(state->net, skb->dev, iph->daddr) ==
 	    RTN_LOCAL)
 		return NF_ACCEPT;
+	if (!vpnmasq_lan_outbound(cfg, iph->saddr, iph->daddr)) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_NOT_LAN);
+		return NF_ACCEPT;
+	}
 	if (!vpnmasq_pptp_tmpl) {
 		vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
 		net_warn_ratelimited(pr_fmt("no PPTP helper: PPTP from %pI4 to %pI4 will fail\n"),
@@ -204,6 +209,21 @@ static u8 vpnmasq_pptp_session_state(enum pptp_ctrlsess_state s)
 	}
 }
 
+/* A control connection that came in through a port forward. */
+static bool vpnmasq_pptp_forwarded(const struct nf_conn *ct)
+{
+	return ct->status & IPS_DST_NAT;
+}
+
+/* The LAN end of a control connection: the client, or a forward's server. */
+static __be32 vpnmasq_pptp_lan(const struct nf_conn *ct)
+{
+	enum ip_conntrack_dir dir = vpnmasq_pptp_forwarded(ct) ?
+				    IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL;
+
+	return ct->tuplehash[dir].tuple.src.u3.ip;
+}
+
 /* @ct is a control connection with the PPTP helper. */
 static void vpnmasq_pptp_fill(struct vpnmasq_pptp_info *c,
 			      const struct nf_conn *ct)
@@ -215,17 +235,27 @@ static void vpnmasq_pptp_fill(struct vpnmasq_pptp_info *c,
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	repl = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	memset(c, 0, sizeof(*c));
-	c->lan = orig->src.u3.ip;
-	c->lan_port = ntohs(orig->src.u.tcp.port);
-	c->server = orig->dst.u3.ip;
-	c->masq_addr = repl->dst.u3.ip;
-	c->masq_port = ntohs(repl->dst.u.tcp.port);
+	if (vpnmasq_pptp_forwarded(ct)) {
+		/* The remote client called the gateway; the LAN host answers. */
+		c->forwarded = 1;
+		c->lan = repl->src.u3.ip;
+		c->lan_port = ntohs(repl->src.u.tcp.port);
+		c->server = orig->src.u3.ip;
+		c->masq_addr = orig->dst.u3.ip;
+		c->masq_port = ntohs(orig->dst.u.tcp.port);
+	} else {
+		c->lan = orig->src.u3.ip;
+		c->lan_port = ntohs(orig->src.u.tcp.port);
+		c->server = orig->dst.u3.ip;
+		c->masq_addr = repl->dst.u3.ip;
+		c->masq_port = ntohs(repl->dst.u.tcp.port);
+	}
 	c->pac_call_id = ntohs(READ_ONCE(info->pac_call_id));
 	/* The NAT helper keeps the ID as sent and puts its own in @info. */
 	c->pns_call_id_masq = ntohs(READ_ONCE(info->pns_call_id));
 	sent = info->pns_call_id;
 #if IS_ENABLED(CONFIG_NF_NAT_PPTP)
-	if (ct->status & IPS_SRC_NAT) {
+	if (ct->status & IPS_NAT_MASK) {
 		const struct nf_conn_nat *nat = nfct_nat(ct);
 
 		if (nat)
@@ -235,6 +265,36 @@ static void vpnmasq_pptp_fill(struct vpnmasq_pptp_info *c,
 	c->pns_call_id = ntohs(sent);
 	c->session = vpnmasq_pptp_session_state(READ_ONCE(info->sstate));
 	c->call = vpnmasq_pptp_call_state(READ_ONCE(info->cstate));
+}
+
+/*
+ * A new TCP entry that DNAT sent to port 1723 of a LAN host: a port-forwarded
+ * PPTP server gets the helper as the LAN's clients do, so that its calls'
+ * GRE is translated and kept apart from everybody else's.
+ */
+static void vpnmasq_pptp_forward(struct vpnmasq_net *vn,
+				 const struct vpnmasq_config *cfg,
+				 struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *repl =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	struct nf_conn_help *help;
+
+	if (!(ct->status & IPS_DST_NAT) ||
+	    repl->src.u.tcp.port != htons(VM_PPTP_CONTROL_PORT) ||
+	    !vpnmasq_lan_has(cfg, repl->src.u3.ip))
+		return;
+	if (!vpnmasq_pptp_helper) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
+		return;
+	}
+	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+	if (!help) {
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_REFUSED);
+		return;
+	}
+	rcu_assign_pointer(help->helper, vpnmasq_pptp_helper);
+	set_bit(IPS_HELPER_BIT, &ct->status);
 }
 
 /*
@@ -252,6 +312,8 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 		return;
 	switch (nf_ct_protonum(ct)) {
 	case IPPROTO_TCP:
+		if (!nfct_help(ct))
+			vpnmasq_pptp_forward(vn, cfg, ct);
 		if (vpnmasq_is_pptp(ct))
 			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_ATTACHED);
 		break;
@@ -317,8 +379,7 @@ static int vpnmasq_pptp_kill_one(struct nf_conn *ct, void *data)
 		ctrl = ct->master;
 	rcu_read_lock();
 	kill = ctrl && vpnmasq_is_pptp(ctrl) &&
-	       (!k->lan ||
-		ctrl->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3.ip == k->lan);
+	       (!k->lan || vpnmasq_pptp_lan(ctrl) == k->lan);
 	rcu_read_unlock();
 	if (kill && ctrl == ct)
 		k->calls++;

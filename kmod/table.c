@@ -512,6 +512,7 @@ out:
  * An inbound packet whose initiator cookie nobody owns: a remote starting a
  * new exchange. Deliver it only if exactly one LAN host (and not the gateway
  * itself) has IKE state with that remote; never guess between several.
+ * Called under rcu_read_lock.
  */
 static void vm_ike_inbound_unknown(struct vm_tables *t,
 				   const struct vm_pkt *pkt,
@@ -529,11 +530,11 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 		vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
 		return;
 	}
-	if (flows > 1 || local) {
-		vm_stat(t, VPNMASQ_STAT_IKE_AMBIGUOUS);
+	if (flows > 1 || local || pkt->recheck) {
 		net_dbg_ratelimited("new ISAKMP exchange from %pI4 is ambiguous: %u hosts\n",
 				    &pkt->saddr, flows + !!local);
 		d->verdict = VM_DROP;
+		d->refusal = VPNMASQ_STAT_IKE_AMBIGUOUS;
 		return;
 	}
 	list_for_each_entry_rcu(f, &p->flows, peer_node) {
@@ -611,6 +612,30 @@ bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
 	return known;
 }
 
+void vm_refusal_count(struct vm_tables *t, const struct vm_decision *d)
+{
+	if (d->verdict == VM_DROP && d->refusal)
+		vm_stat(t, d->refusal);
+}
+
+/*
+ * Not the packet of a masqueraded LAN host's flow, nor the reply to one:
+ * counted and left to conntrack, as on a kernel without vpnmasq.
+ */
+static bool vm_not_ours(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			const struct vm_pkt *pkt)
+{
+	if (!vm_pkt_lan_side(cfg, pkt)) {
+		vm_stat(t, VPNMASQ_STAT_NOT_LAN);
+		return true;
+	}
+	if (pkt->foreign) {
+		vm_stat(t, VPNMASQ_STAT_PORT_FORWARD);
+		return true;
+	}
+	return false;
+}
+
 void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
 		struct vm_decision *d)
@@ -620,6 +645,9 @@ void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 	d->verdict = VM_PASS;
 	d->inbound = pkt->to_local;
+	d->refusal = 0;
+	if (vm_not_ours(t, cfg, pkt))
+		return;
 	if (pkt->to_local) {
 		vm_local_seen(t, pkt->daddr);
 		rcu_read_lock();
@@ -698,7 +726,7 @@ static bool vm_esp_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
 	struct vm_esp *e;
 
 	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
-	if (!e)
+	if (!e || e->gw != pkt->daddr)
 		return false;
 	vm_esp_touch(e, len, pkt->now);
 	vm_stat(t, VPNMASQ_STAT_ESP_MATCHED);
@@ -747,10 +775,11 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 	return known;
 }
 
+/* @gw: for an inbound SPI the gateway address it came to, else 0. */
 static struct vm_esp *vm_esp_add(struct vm_tables *t,
 				 const struct vpnmasq_config *cfg,
 				 const struct vm_esp_key *key, struct vm_flow *f,
-				 unsigned long now)
+				 __be32 gw, unsigned long now)
 {
 	struct vm_esp *e;
 
@@ -764,6 +793,7 @@ static struct vm_esp *vm_esp_add(struct vm_tables *t,
 		return NULL;
 	}
 	e->key = *key;
+	e->gw = gw;
 	e->flow = f;
 	e->lan = f->key.lan;
 	e->zone = f->host->zone;
@@ -843,7 +873,7 @@ static void vm_esp_promote(struct vm_tables *t,
 			e = f ? rhashtable_lookup_fast(&t->esp, &key,
 						       vm_esp_params) : NULL;
 			if (f && !e) {
-				e = vm_esp_add(t, cfg, &key, f, now);
+				e = vm_esp_add(t, cfg, &key, f, 0, now);
 				if (e && !p->pending)
 					vm_pending_set(t, p, f, h->spi, now);
 			}
@@ -877,7 +907,8 @@ static struct vm_flow *vm_peer_only_ike_flow(struct vm_peer *p)
  * An inbound SPI never seen before, to the gateway, not one of the
  * gateway's own SAs. It belongs to the host whose new outbound SPI waits for
  * its reply, or else to the only host with IKE state with that remote;
- * otherwise nobody may claim it (no hole punching).
+ * otherwise nobody may claim it (no hole punching): the refusal is left to
+ * the caller to count (d->refusal), who may first let DNAT have a look.
  */
 void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			const struct vm_pkt *pkt, __be32 spi,
@@ -889,33 +920,46 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_peer *p;
 	struct vm_esp *e;
 
-	d->verdict = VM_DROP;
+	d->verdict = VM_PASS;
 	d->inbound = true;
+	d->refusal = 0;
+	if (vm_not_ours(t, cfg, pkt))
+		return;
+	d->verdict = VM_DROP;
 	vm_local_seen(t, pkt->daddr);
 	spin_lock_bh(&t->lock);
 	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
 	if (e) {
-		d->verdict = VM_ZONE;
-		d->zone = e->zone;
+		/* Bound meanwhile: too late for a packet looked at twice. */
+		if (pkt->recheck) {
+			d->refusal = VPNMASQ_STAT_ESP_AMBIGUOUS;
+		} else if (e->gw == pkt->daddr) {
+			d->verdict = VM_ZONE;
+			d->zone = e->zone;
+		} else {
+			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+		}
 		goto out;
 	}
-	vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
+	if (!pkt->recheck)
+		vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
 	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
 	if (p && p->pending) {
 		pending = p->pending;
 		f = pending;
 	} else {
 		f = vm_peer_only_ike_flow(p);
-		if (!f) {
-			vm_stat(t, p && p->ike_flows > 1 ?
-				   VPNMASQ_STAT_ESP_AMBIGUOUS :
-				   VPNMASQ_STAT_ESP_REFUSED_NO_IKE);
-			net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
-					    ntohl(spi), &pkt->saddr);
-			goto out;
-		}
 	}
-	if (!vm_esp_add(t, cfg, &key, f, pkt->now))
+	/* A second look binds nothing: whoever may own it now, it is refused. */
+	if (!f || pkt->recheck) {
+		d->refusal = f || (p && p->ike_flows > 1) ?
+			     VPNMASQ_STAT_ESP_AMBIGUOUS :
+			     VPNMASQ_STAT_ESP_REFUSED_NO_IKE;
+		net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
+				    ntohl(spi), &pkt->saddr);
+		goto out;
+	}
+	if (!vm_esp_add(t, cfg, &key, f, pkt->daddr, pkt->now))
 		goto out;
 	vm_stat(t, VPNMASQ_STAT_ESP_ASSOCIATED);
 	vm_host_touch(f->host, pkt->now);
@@ -941,8 +985,12 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_flow *f;
 	struct vm_esp *e;
 
-	d->verdict = VM_DROP;
+	d->verdict = VM_PASS;
 	d->inbound = false;
+	d->refusal = 0;
+	if (vm_not_ours(t, cfg, pkt))
+		return;
+	d->verdict = VM_DROP;
 	spin_lock_bh(&t->lock);
 	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
 	if (e) {
@@ -984,7 +1032,7 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_peer_put_if_unused(t, p);
 		goto out;
 	}
-	if (!vm_esp_add(t, cfg, &key, f, pkt->now)) {
+	if (!vm_esp_add(t, cfg, &key, f, 0, pkt->now)) {
 		vm_flow_put_if_unused(t, f);
 		goto out;
 	}
@@ -1254,6 +1302,50 @@ unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan,
 	}
 	if (!lan && (what & VM_FLUSH_IKE))
 		n += vm_local_ike_flush(t, VPNMASQ_REASON_FLUSHED, NULL, 0);
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+unsigned int vm_tables_flush_scope(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg)
+{
+	struct vm_held *h, *htmp;
+	struct vm_peer *p, *ptmp;
+	struct vm_flow *f, *ftmp;
+	struct vm_ike *e, *etmp;
+	struct vm_esp *s, *stmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(p, ptmp, &t->pending_peers, pending_node) {
+		list_for_each_entry_safe(h, htmp, &p->held, node) {
+			if (vpnmasq_lan_outbound(cfg, h->lan, p->addr))
+				continue;
+			vm_held_unlink(t, p, h);
+			vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+			t->pkt_drop(h->pkt);
+			kfree(h);
+		}
+		f = p->pending;
+		if (vpnmasq_lan_outbound(cfg, f->key.lan, p->addr))
+			continue;
+		vm_pending_clear(t, p, VPNMASQ_REASON_SCOPE);
+		vm_esp_promote(t, cfg, p, jiffies);
+		vm_flow_put_if_unused(t, f);
+	}
+	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
+		if (vpnmasq_lan_outbound(cfg, f->key.lan, f->key.remote))
+			continue;
+		list_for_each_entry_safe(e, etmp, &f->ike, list) {
+			vm_ike_del(t, e, VPNMASQ_REASON_SCOPE);
+			n++;
+		}
+		list_for_each_entry_safe(s, stmp, &f->esp, list) {
+			vm_esp_del(t, s, VPNMASQ_REASON_SCOPE);
+			n++;
+		}
+		vm_flow_put_if_unused(t, f);
+	}
 	spin_unlock_bh(&t->lock);
 	return n;
 }

@@ -138,6 +138,11 @@ struct vm_esp_key {
 struct vm_esp {
 	struct rhash_head node;
 	struct vm_esp_key key;
+	/*
+	 * Inbound: the gateway address the SPI arrived at (a forwarded packet
+	 * with the same SPI is not this host's); it fills padding.
+	 */
+	__be32 gw;
 	struct vm_flow *flow;
 	__be32 lan;			/* flow->key.lan */
 	u16 zone;			/* flow->host->zone */
@@ -215,6 +220,13 @@ struct vm_decision {
 	 * packet could match an entry the remote opened in the default zone.
 	 */
 	bool inbound;
+	/*
+	 * An inbound refusal (VM_DROP) not counted yet: the enum vpnmasq_stat
+	 * the caller counts if it does drop the packet. The caller may first
+	 * let conntrack and NAT see it, since a port forward's first packet
+	 * looks just like one nobody owns (vm_pkt.recheck).
+	 */
+	u16 refusal;
 };
 
 /* Packet-path context: what the caller knows about the packet. */
@@ -223,7 +235,33 @@ struct vm_pkt {
 	__be32 daddr;
 	bool to_local;		/* daddr is one of the gateway's addresses */
 	unsigned long now;	/* jiffies */
+	/*
+	 * Conntrack already tracks the packet's flow without vpnmasq (in the
+	 * default zone): a port forward's, or its reply. Such a flow is never
+	 * a LAN host's new one. Only the slow paths read it.
+	 */
+	bool foreign;
+	/*
+	 * The second look, after DNAT, at an inbound packet whose refusal was
+	 * put off: nothing is bound and only the outcome is counted.
+	 */
+	bool recheck;
 };
+
+/*
+ * The side a new packet comes from, by the LAN scope alone: forwarded from
+ * inside the scope to outside it, or arriving at the gateway from outside
+ * it. Anything else is never a masqueraded LAN host's flow.
+ */
+static inline bool vm_pkt_lan_side(const struct vpnmasq_config *cfg,
+				   const struct vm_pkt *pkt)
+{
+	return pkt->to_local ? !vpnmasq_lan_has(cfg, pkt->saddr) :
+	       vpnmasq_lan_outbound(cfg, pkt->saddr, pkt->daddr);
+}
+
+/* Counts @d's refusal, if it is one not counted yet: the packet is dropped. */
+void vm_refusal_count(struct vm_tables *t, const struct vm_decision *d);
 
 int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats);
 /* May sleep; no packet may use @t any more. */
@@ -313,6 +351,12 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
  */
 unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan,
 			     unsigned int what);
+/*
+ * Removes the associations (and serialization state) of every flow that
+ * @cfg's LAN scope no longer covers. Returns how many went. May not sleep.
+ */
+unsigned int vm_tables_flush_scope(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg);
 /*
  * Remove the ISAKMP association with @icookie, or the ESP associations of
  * @spi (both directions), with remote @remote (any if 0). Return how many

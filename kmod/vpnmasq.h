@@ -96,9 +96,22 @@ struct nf_conn *vpnmasq_helper_tmpl_alloc(const struct nf_conntrack_zone *zone,
 bool vpnmasq_ct_track(struct nf_conn *ct);
 bool vpnmasq_ct_tracked(const struct nf_conn *ct);
 void vpnmasq_ct_flush_zoned(struct net *net);
-void vpnmasq_ct_flush_unzoned(struct net *net);
+void vpnmasq_ct_flush_unzoned(struct net *net,
+			      const struct vpnmasq_config *cfg);
+void vpnmasq_ct_flush_scope(struct net *net, const struct vpnmasq_config *cfg);
+/*
+ * True if conntrack already tracks @skb's flow without vpnmasq: for a
+ * forwarded packet any such entry (a port forward's reply), for one to the
+ * gateway a port forward. *@untracked: conntrack has no entry at all.
+ */
+bool vpnmasq_ct_foreign(struct net *net, const struct sk_buff *skb,
+			bool to_local, bool *untracked);
 unsigned int vpnmasq_verdict(struct vpnmasq_net *vn, struct sk_buff *skb,
 			     const struct vm_decision *d);
+unsigned int vpnmasq_verdict_deferred(struct vpnmasq_net *vn,
+				      struct sk_buff *skb,
+				      const struct vm_decision *d,
+				      bool untracked);
 
 /* isakmp.c; ISAKMP is UDP 500 -> 500 (icmp.c and hooks.c look for it too) */
 #define VPNMASQ_ISAKMP_PORT 500
@@ -109,6 +122,8 @@ static inline bool vpnmasq_isakmp_ports(const struct udphdr *uh)
 	       uh->dest == htons(VPNMASQ_ISAKMP_PORT);
 }
 
+bool vpnmasq_isakmp_header(struct vpnmasq_net *vn, const struct sk_buff *skb,
+			   struct vm_isakmp *hdr);
 unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 				       const struct vpnmasq_config *cfg,
 				       struct sk_buff *skb,
@@ -118,6 +133,8 @@ void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,
 			      struct sk_buff *skb);
 
 /* esp.c */
+bool vpnmasq_esp_spi(struct vpnmasq_net *vn, const struct sk_buff *skb,
+		     __be32 *spi);
 unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 				    const struct vpnmasq_config *cfg,
 				    struct sk_buff *skb,

@@ -100,7 +100,7 @@ struct Filled {
 	vm_verdict add_ike(size_t i)
 	{
 		vm_isakmp hdr = isakmp(cookie(i));
-		vm_pkt pkt{lan(i), kRemote, false, jiffies};
+		vm_pkt pkt{lan(i), kRemote, false, jiffies, false, false};
 		vm_decision d{};
 		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
 		return d.verdict;
@@ -109,14 +109,14 @@ struct Filled {
 	// remote's answer is associated with it and frees the slot.
 	vm_verdict add_esp_pair(size_t i)
 	{
-		vm_pkt out{lan(i), kRemote, false, jiffies};
+		vm_pkt out{lan(i), kRemote, false, jiffies, false, false};
 		vm_decision d{};
 		if (vm_esp_known(&t, &out, spi_out(i), 100, &d))
 			return VM_DROP; // already there: not a new pair
 		vm_esp_outbound_new(&t, &cfg, &out, spi_out(i), nullptr, &d);
 		if (d.verdict != VM_ZONE)
 			return d.verdict;
-		vm_pkt in{kRemote, kGateway, true, jiffies};
+		vm_pkt in{kRemote, kGateway, true, jiffies, false, false};
 		if (vm_esp_known(&t, &in, spi_in(i), 100, &d))
 			return VM_DROP;
 		vm_esp_inbound_new(&t, &cfg, &in, spi_in(i), &d);
@@ -155,7 +155,7 @@ void ike_in(benchmark::State &state, bool hot)
 	std::vector<vm_isakmp> hdrs;
 	for (size_t i : idx)
 		hdrs.push_back(isakmp(cookie(i)));
-	vm_pkt pkt{kRemote, kGateway, true, jiffies};
+	vm_pkt pkt{kRemote, kGateway, true, jiffies, false, false};
 	size_t k = 0;
 	for (auto _ : state) {
 		vm_decision d{};
@@ -175,7 +175,7 @@ void esp_in(benchmark::State &state, bool hot)
 {
 	Filled &f = tables(state.range(0));
 	auto idx = keys(f.n / 2, hot);
-	vm_pkt pkt{kRemote, kGateway, true, jiffies};
+	vm_pkt pkt{kRemote, kGateway, true, jiffies, false, false};
 	size_t k = 0;
 	for (auto _ : state) {
 		vm_decision d{};
@@ -198,7 +198,7 @@ void esp_out(benchmark::State &state, bool hot)
 	size_t k = 0;
 	for (auto _ : state) {
 		size_t i = idx[k];
-		vm_pkt pkt{lan(i), kRemote, false, jiffies};
+		vm_pkt pkt{lan(i), kRemote, false, jiffies, false, false};
 		vm_decision d{};
 		if (!vm_esp_known(&f.t, &pkt, spi_out(i), 100, &d)) {
 			state.SkipWithError("SPI not found");

@@ -25,9 +25,10 @@ protected:
 		vm_isakmp hdr{};
 		auto b = isakmp(ic, rc);
 		EXPECT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
-		vm_pkt pkt{src, dst, to_local, jiffies};
+		vm_pkt pkt{src, dst, to_local, jiffies, false, false};
 		vm_decision d{};
 		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		vm_refusal_count(&t, &d); // as the kernel glue does when it drops
 		return d;
 	}
 	// A LAN host's packet to the remote, forwarded through the gateway.

@@ -82,7 +82,7 @@ protected:
 	// What the kernel glue does for a forwarded ESP packet of a LAN host.
 	vm_decision out(__be32 lan, u32 spi, __be32 to = 0, intptr_t *handle = nullptr)
 	{
-		vm_pkt pkt{lan, to ? to : remote, false, jiffies};
+		vm_pkt pkt{lan, to ? to : remote, false, jiffies, false, false};
 		vm_decision d{};
 		if (vm_esp_known(&t, &pkt, htonl(spi), 100, &d))
 			return d;
@@ -95,11 +95,12 @@ protected:
 	// ...and for an ESP packet from the remote to the public address.
 	vm_decision in(u32 spi, __be32 from = 0)
 	{
-		vm_pkt pkt{from ? from : remote, gw, true, jiffies};
+		vm_pkt pkt{from ? from : remote, gw, true, jiffies, false, false};
 		vm_decision d{};
 		if (vm_esp_known(&t, &pkt, htonl(spi), 100, &d))
 			return d;
 		vm_esp_inbound_new(&t, &cfg, &pkt, htonl(spi), &d);
+		vm_refusal_count(&t, &d); // as the kernel glue does when it drops
 		return d;
 	}
 	// A LAN host's ISAKMP packet to the remote: it must get its zone.
@@ -108,7 +109,7 @@ protected:
 		vm_isakmp hdr{};
 		auto b = isakmp(cookie, 0);
 		ASSERT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
-		vm_pkt pkt{lan, remote, false, jiffies};
+		vm_pkt pkt{lan, remote, false, jiffies, false, false};
 		vm_decision d{};
 		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
 		ASSERT_EQ(d.verdict, VM_ZONE);
@@ -119,7 +120,7 @@ protected:
 		vm_isakmp hdr{};
 		auto b = isakmp(cookie, 0);
 		ASSERT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
-		vm_pkt pkt{gw, remote, false, jiffies};
+		vm_pkt pkt{gw, remote, false, jiffies, false, false};
 		vm_ike_local_out(&t, &cfg, &pkt, &hdr);
 	}
 };

@@ -10,7 +10,12 @@
 //   - an outbound SPI entry only ever names the host that sent it, and a
 //     second host sending the same SPI to the same remote is refused;
 //   - an ICMP error quoting an outbound SPI gets that SPI's host's zone,
-//     or none if no host has it.
+//     or none if no host has it;
+//   - a packet that is no masqueraded LAN host's (outside the LAN scope,
+//     LAN to LAN, or of a flow conntrack tracks without vpnmasq) is passed
+//     untouched and adds nothing; a second look (recheck) binds nothing;
+//   - after every step, every association and pending slot is of a flow
+//     the current scope covers, also right after the scope changed.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -24,8 +29,12 @@ namespace {
 
 using namespace fuzz;
 
-const __be32 kLan[] = {addr(0x0a000002), addr(0x0a000003), addr(0x0a000004)};
-const __be32 kRemote[] = {addr(0xcb007101), addr(0xcb007102)};
+// The last "LAN host" is a routed public host (a DMZ), the last remote a
+// host of another private subnet (LAN to LAN): the default scope claims
+// neither; a narrowed one may leave out more.
+const __be32 kLan[] = {addr(0x0a000002), addr(0x0a000003), addr(0x0a000004),
+		       addr(0xc6336414)};
+const __be32 kRemote[] = {addr(0xcb007101), addr(0xcb007102), addr(0x0a090909)};
 
 std::vector<vm_esp_info> esp_rows(vm_tables *t)
 {
@@ -113,6 +122,12 @@ void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	vm_ike_classify(t, cfg, &pkt, &hdr, &d);
 }
 
+// Sometimes conntrack already tracks the flow (a port forward's).
+bool foreign(FuzzedDataProvider &in)
+{
+	return in.ConsumeIntegralInRange(0, 7) == 0;
+}
+
 void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 {
 	__be32 spi;
@@ -121,29 +136,44 @@ void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	pkt.daddr = kGateway;
 	pkt.to_local = true;
 	pkt.now = jiffies;
+	pkt.foreign = foreign(in);
+	pkt.recheck = in.ConsumeIntegralInRange(0, 7) == 0;
 	if (!esp_header(in, &spi))
 		return;
 	auto before = esp_rows(t);
 	const vm_esp_info *known = find(before, pkt.saddr, spi, VM_ESP_IN);
 	__be32 pending = pending_lan(t, pkt.saddr);
 	auto lans = ike_lans(t, pkt.saddr);
+	bool ours = vm_pkt_lan_side(cfg, &pkt) && !pkt.foreign;
 	vm_decision d{};
-	if (!vm_esp_known(t, &pkt, spi, 100, &d))
+	// The hook's second look comes after a refusal, never on the fast path.
+	if (pkt.recheck || !vm_esp_known(t, &pkt, spi, 100, &d))
 		vm_esp_inbound_new(t, cfg, &pkt, spi, &d);
-	if (d.verdict == VM_HOLD || d.verdict == VM_PASS)
-		abort(); // inbound ESP is never held, and always decided
-	if (known) {
+	if (d.verdict == VM_HOLD)
+		abort(); // inbound ESP is never held
+	if (known && !pkt.recheck) {
 		if (d.verdict != VM_ZONE || d.zone != known->zone || !d.inbound)
 			abort();
 		return;
 	}
 	auto after = esp_rows(t);
-	const vm_esp_info *added = find(after, pkt.saddr, spi, VM_ESP_IN);
+	const vm_esp_info *added = known ? nullptr : find(after, pkt.saddr, spi, VM_ESP_IN);
+	if (!ours) {
+		if (d.verdict != VM_PASS || added || after.size() != before.size())
+			abort(); // left alone, as without vpnmasq
+		return;
+	}
+	if (d.verdict == VM_PASS)
+		abort(); // ours: always decided
+	if (d.verdict == VM_DROP && !d.refusal && pkt.recheck)
+		abort(); // a second look's refusal is always reported
 	if (!added) {
 		if (d.verdict != VM_DROP)
 			abort();
 		return;
 	}
+	if (pkt.recheck)
+		abort(); // a second look binds nothing
 	// The one host it may belong to.
 	__be32 owner = pending ? pending : lans.size() == 1 ? *lans.begin() : 0;
 	if (added->lan != owner || d.verdict != VM_ZONE || d.zone != added->zone)
@@ -157,10 +187,12 @@ void esp_out(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	pkt.saddr = pick(in, kLan);
 	pkt.daddr = pick(in, kRemote);
 	pkt.now = jiffies;
+	pkt.foreign = foreign(in);
 	if (!esp_header(in, &spi))
 		return;
 	auto before = esp_rows(t);
 	const vm_esp_info *known = find(before, pkt.daddr, spi, VM_ESP_OUT);
+	bool ours = vm_pkt_lan_side(cfg, &pkt) && !pkt.foreign;
 	vm_decision d{};
 	bool fast = vm_esp_known(t, &pkt, spi, 100, &d);
 	if (known && known->lan != pkt.saddr) {
@@ -178,6 +210,8 @@ void esp_out(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	vm_esp_outbound_new(t, cfg, &pkt, spi, p, &d);
 	if (d.verdict != VM_HOLD)
 		pkt_done(p);
+	if (!ours && (d.verdict != VM_PASS || esp_rows(t).size() != before.size()))
+		abort(); // left alone, as without vpnmasq
 	if (known && known->lan != pkt.saddr && d.verdict == VM_ZONE)
 		abort(); // a collision must be refused
 	auto after = esp_rows(t);
@@ -206,6 +240,48 @@ void icmp_error(FuzzedDataProvider &in, vm_tables *t)
 			abort();
 }
 
+// The admin narrows or widens the LAN scope (vpnmasq-ctl set lan).
+void scope_change(FuzzedDataProvider &in, vm_tables *t, vpnmasq_config *cfg)
+{
+	vpnmasq_config next = *cfg;
+	next.n_lan = 0;
+	int n = in.ConsumeIntegralInRange(0, 3);
+	for (int i = 0; i < n; i++) {
+		u8 len = in.ConsumeIntegralInRange<u8>(0, 32);
+		__be32 a = pick(in, kLan) & vpnmasq_prefix_mask(len);
+		vpnmasq_lan_add(&next, a, len);
+	}
+	if (in.ConsumeBool())
+		vpnmasq_config_defaults(&next);
+	next.max_assoc = cfg->max_assoc;
+	next.hold_max = cfg->hold_max;
+	vm_tables_flush_scope(t, &next);
+	*cfg = next;
+}
+
+// Every association and slot is of a flow the scope covers.
+void check_scope(vm_tables *t, const vpnmasq_config *cfg)
+{
+	for (const auto &r : esp_rows(t))
+		if (!vpnmasq_lan_outbound(cfg, r.lan, r.remote))
+			abort();
+	vm_ike_info ib[8];
+	unsigned long n = 0;
+	unsigned int got;
+	u32 gen;
+	while ((got = vm_ike_snapshot(t, n, ib, 8, &gen))) {
+		for (unsigned int i = 0; i < got; i++)
+			if (ib[i].lan && !vpnmasq_lan_outbound(cfg, ib[i].lan, ib[i].remote))
+				abort();
+		n += got;
+	}
+	vm_pending_info pb[8];
+	got = vm_pending_snapshot(t, 0, pb, 8, &gen);
+	for (unsigned int i = 0; i < got; i++)
+		if (!vpnmasq_lan_outbound(cfg, pb[i].lan, pb[i].remote))
+			abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -221,7 +297,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	while (in.remaining_bytes()) {
-		int op = in.ConsumeIntegralInRange(0, 9);
+		int op = in.ConsumeIntegralInRange(0, 10);
 		switch (op) {
 		case 0:
 			ike(in, &t, &cfg);
@@ -243,9 +319,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9:
 			icmp_error(in, &t);
 			break;
+		case 10:
+			scope_change(in, &t, &cfg);
+			break;
 		}
 		if (t.n_held != r.cells.size())
 			abort();
+		check_scope(&t, &cfg);
 	}
 	r.finish();
 	return 0;

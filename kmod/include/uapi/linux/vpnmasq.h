@@ -15,7 +15,10 @@
  * VPNMASQ_CMD_SET_CONFIG (do, needs CAP_NET_ADMIN over the namespace)
  *	Carries one or more VPNMASQ_A_CFG_* attributes. The change is applied
  *	all at once or not at all; a refusal carries an extended-ack message
- *	naming the offending attribute.
+ *	naming the offending attribute. A new VPNMASQ_A_CFG_LAN replaces the
+ *	whole scope: associations it no longer covers end (reason SCOPE)
+ *	with their conntrack entries, and masqueraded entries it now covers
+ *	are removed so that their next packets are associated.
  *
  * VPNMASQ_CMD_GET_STATS (do)
  *	Reply carries VPNMASQ_A_STATS, a nest of u64 counters indexed by
@@ -63,6 +66,18 @@
  *	nests VPNMASQ_A_IKE, VPNMASQ_A_ESP, VPNMASQ_A_PENDING or
  *	VPNMASQ_A_PPTP, laid out as in the dumps. Under memory pressure or a
  *	full socket buffer events are lost; the receiver sees ENOBUFS.
+ *
+ * Scope
+ * -----
+ * vpnmasq claims only VPN traffic of LAN hosts that the gateway
+ * masquerades: packets forwarded from a source inside the LAN scope
+ * (VPNMASQ_A_CFG_LAN, by default the RFC 1918 private ranges) to a
+ * destination outside it, and the replies to such flows arriving at one
+ * of the gateway's own addresses. Routed traffic (a public DMZ, LAN to
+ * LAN), traffic from the WAN side and flows conntrack already tracks
+ * without vpnmasq (port forwards to a LAN VPN server and their replies)
+ * are left alone, exactly as without the module, and counted
+ * (VPNMASQ_STAT_NOT_LAN, VPNMASQ_STAT_PORT_FORWARD).
  *
  * Attribute types
  * ---------------
@@ -136,10 +151,28 @@ enum vpnmasq_attr {
 	VPNMASQ_A_EVENT,		/* u8: enum vpnmasq_event */
 	VPNMASQ_A_REASON,		/* u8: enum vpnmasq_reason */
 
+	/*
+	 * nest: the LAN scope, up to VPNMASQ_LAN_MAX VPNMASQ_A_PREFIX nests
+	 * (an empty nest: no LAN host is claimed)
+	 */
+	VPNMASQ_A_CFG_LAN,
+	VPNMASQ_A_PREFIX,		/* nest: enum vpnmasq_prefix_attr */
+
 	__VPNMASQ_A_MAX
 };
 
 #define VPNMASQ_A_MAX (__VPNMASQ_A_MAX - 1)
+
+/* One IPv4 prefix of the LAN scope; no bits may be set past its length. */
+enum vpnmasq_prefix_attr {
+	VPNMASQ_PREFIX_A_UNSPEC,
+	VPNMASQ_PREFIX_A_ADDR,		/* be32 */
+	VPNMASQ_PREFIX_A_LEN,		/* u8: 0..32 */
+
+	__VPNMASQ_PREFIX_A_MAX
+};
+
+#define VPNMASQ_PREFIX_A_MAX (__VPNMASQ_PREFIX_A_MAX - 1)
 
 /* What FLUSH removes. */
 enum vpnmasq_table {
@@ -169,6 +202,7 @@ enum vpnmasq_reason {
 	VPNMASQ_REASON_ANSWERED,	/* pending: the inbound SPI arrived */
 	VPNMASQ_REASON_WAIT_OVER,	/* pending: serial_wait passed */
 	VPNMASQ_REASON_CLOSED,		/* PPTP: the call's GRE flow ended */
+	VPNMASQ_REASON_SCOPE,		/* the LAN scope no longer covers it */
 };
 
 /* Defaults and limits of the tunables, enforced by the kernel policy. */
@@ -186,6 +220,8 @@ enum vpnmasq_reason {
 #define VPNMASQ_HOLD_MAX_MAX		256
 #define VPNMASQ_ZONE_BASE_DEFAULT	57344
 #define VPNMASQ_ZONE_COUNT_DEFAULT	4096
+/* Prefixes in the LAN scope; the default is 10/8, 172.16/12, 192.168/16. */
+#define VPNMASQ_LAN_MAX			16
 
 enum vpnmasq_stat {
 	VPNMASQ_STAT_UNSPEC,
@@ -226,6 +262,11 @@ enum vpnmasq_stat {
 
 	VPNMASQ_STAT_ICMP_MATCHED,	/* ICMP errors sent on to a LAN host */
 	VPNMASQ_STAT_ICMP_UNKNOWN,	/* ICMP errors about no host's ESP/IKE */
+
+	/* left alone, as on a stock kernel (see Scope above) */
+	VPNMASQ_STAT_NOT_LAN,		/* not a masqueraded LAN host's flow */
+	VPNMASQ_STAT_PORT_FORWARD,	/* a flow conntrack tracks without us */
+	VPNMASQ_STAT_NOT_MASQUERADED,	/* claimed, then not source-NATed */
 
 	__VPNMASQ_STAT_MAX
 };
@@ -309,23 +350,28 @@ enum vpnmasq_pptp_call {
 
 /*
  * One PPTP call: a LAN host's (the PNS's) control connection to a server
- * (the PAC) and its Call IDs. Ports and Call IDs are u16 in host order.
+ * (the PAC) and its Call IDs. With VPNMASQ_PPTP_A_FORWARDED set the call
+ * came in through a port forward: the LAN host is the server (PAC) and
+ * VPNMASQ_PPTP_A_SERVER is the remote client (PNS); MASQ_ADDR/PORT are
+ * then the gateway's address and port it called. Ports and Call IDs are
+ * u16 in host order.
  */
 enum vpnmasq_pptp_attr {
 	VPNMASQ_PPTP_A_UNSPEC,
 	VPNMASQ_PPTP_A_PAD,
-	VPNMASQ_PPTP_A_LAN,		/* be32: the LAN host (PNS) */
+	VPNMASQ_PPTP_A_LAN,		/* be32: the LAN host */
 	VPNMASQ_PPTP_A_LAN_PORT,	/* u16: its control connection's port */
-	VPNMASQ_PPTP_A_SERVER,		/* be32: the server (PAC) */
+	VPNMASQ_PPTP_A_SERVER,		/* be32: the remote end */
 	VPNMASQ_PPTP_A_MASQ_ADDR,	/* be32: the control connection as NATed */
 	VPNMASQ_PPTP_A_MASQ_PORT,	/* u16 */
-	VPNMASQ_PPTP_A_PNS_CALL_ID,	/* u16: as the LAN host sent it */
-	VPNMASQ_PPTP_A_PNS_CALL_ID_MASQ, /* u16: as the server sees it */
+	VPNMASQ_PPTP_A_PNS_CALL_ID,	/* u16: as the client (PNS) sent it */
+	VPNMASQ_PPTP_A_PNS_CALL_ID_MASQ, /* u16: as the server (PAC) sees it */
 	VPNMASQ_PPTP_A_PAC_CALL_ID,	/* u16 */
 	VPNMASQ_PPTP_A_SESSION,		/* u8: enum vpnmasq_pptp_session */
 	VPNMASQ_PPTP_A_CALL,		/* u8: enum vpnmasq_pptp_call */
-	VPNMASQ_PPTP_A_GRE_OUT,		/* u64: GRE packets LAN host -> server */
-	VPNMASQ_PPTP_A_GRE_IN,		/* u64: GRE packets server -> LAN host */
+	VPNMASQ_PPTP_A_GRE_OUT,		/* u64: GRE packets LAN host -> remote */
+	VPNMASQ_PPTP_A_GRE_IN,		/* u64: GRE packets remote -> LAN host */
+	VPNMASQ_PPTP_A_FORWARDED,	/* u8: 1: the LAN host is the server */
 
 	__VPNMASQ_PPTP_A_MAX
 };
