@@ -98,7 +98,7 @@ table ip nat {
 }
 table ip filter {
 	counter dropped { }
-	chain fwd {
+	chain gate {
 		type filter hook forward priority 0; policy accept;
 		ct state established,related accept
 		ct status dnat accept
@@ -239,7 +239,7 @@ nh_run() {
 	R[$mode.ct_zoned_foreign]=$(grep -E "src=($DMZ|$LANB|$SRV|$REM2) |dst=($DMZ|$LANB|$SRV|$REM2) " <<<"$ct" |
 		grep -c 'zone=')
 	R[$mode.ct_unreplied_foreign]=$(grep -E "src=($DMZ|$LANB|$SRV|$REM2) " <<<"$ct" |
-		grep -E '^(esp|udp) ' | grep -c UNREPLIED)
+		grep -E '^(udp +17|unknown +50|esp +50) ' | grep -c UNREPLIED)
 	R[$mode.ct_pptp_helper]=$(ip netns exec gw conntrack -L -p tcp --orig-src "$REM2" 2>/dev/null |
 		grep -c 'helper=pptp')
 	echo "# $mode vpnmasq: conntrack on the gateway:"
@@ -302,7 +302,7 @@ check "traffic out of scope was counted (not_lan)" test "$(stat not_lan)" -gt 0
 check "port-forwarded traffic was counted (port_forward)" test "$(stat port_forward)" -gt 0
 check_eq "nothing claimed was left unmasqueraded" 0 "$(stat not_masqueraded)"
 check_match "show pptp names the LAN server as the LAN side of the forwarded call" \
-	"\"lan\": \"$SRV\".*\"forwarded\": true" "$(gwctl -j show pptp | tr -d '\n')"
+	"\"lan\": *\"$SRV\".*\"forwarded\": *true" "$(gwctl -j show pptp | tr -d '\n')"
 check_match "stats --explain explains not_lan" '^not_lan ' "$(gwctl stats --explain)"
 check_match "show says what the scope is" '192\.168\.0\.0/16' "$(gwctl)"
 

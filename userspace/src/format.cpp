@@ -72,26 +72,46 @@ std::string Table::render(const std::string &indent) const
 	return out;
 }
 
-std::string value_text(const Key &, uint64_t value)
+std::string value_text(const Key &, const Value &value)
 {
-	return std::to_string(value);
+	if (!value.is_number())
+		return prefix_list_text(value.prefixes());
+	return std::to_string(value.number());
 }
 
-std::string value_human(const Key &key, uint64_t value)
+std::string value_human(const Key &key, const Value &value)
 {
-	if (key.boolean && value <= 1)
-		return value ? "on" : "off";
-	std::string s = std::to_string(value);
+	if (!value.is_number())
+		return value.prefixes().empty() ? "none (no LAN host is claimed)"
+						: prefix_list_text(value.prefixes());
+	const uint64_t n = value.number();
+	if (key.boolean && n <= 1)
+		return n ? "on" : "off";
+	std::string s = std::to_string(n);
 	if (!key.unit.empty())
 		s += " " + std::string(key.unit);
 	return s;
 }
 
-Json value_json(const Key &key, uint64_t value)
+Json value_json(const Key &key, const Value &value)
 {
-	if (key.boolean && value <= 1)
-		return value != 0;
-	return value;
+	if (!value.is_number()) {
+		Json list = Json::array();
+		for (const auto &p : value.prefixes())
+			list.push_back(prefix_text(p));
+		return list;
+	}
+	const uint64_t n = value.number();
+	if (key.boolean && n <= 1)
+		return n != 0;
+	return n;
+}
+
+std::string value_conf(const Key &key, const Value &value)
+{
+	if (key.boolean && value.is_number() && value.number() <= 1)
+		return value.number() ? "on" : "off";
+	return value_text(key, value);
 }
 
 std::string config_text(const Config &c)
@@ -147,7 +167,9 @@ std::string show_text(const Config &c, const Stats &s)
 {
 	const Key *enabled = find_key("enabled");
 	auto on = enabled ? c.value(*enabled) : std::nullopt;
-	std::string state = !on ? "state unknown" : *on ? "enabled" : "disabled";
+	std::string state = "state unknown";
+	if (on && on->is_number())
+		state = on->number() ? "enabled" : "disabled";
 	std::string out =
 		"vpnmasq " + c.module_version.value_or("(unknown version)") + ": " + state + "\n";
 
@@ -244,9 +266,16 @@ const Column kPendingColumns[] = {
 	{"HELD", FIELD_NUM("held")},	 {"WAITING", FIELD_NUM("waiting")},
 };
 
+// DIR: out, the LAN host called the remote server; in, the remote client
+// called the LAN host's server through a port forward.
 const Column kPptpColumns[] = {
 	{"LAN", FIELD_STR("lan")},
-	{"SERVER", FIELD_STR("server")},
+	{"DIR",
+	 [](const Json &e) {
+		 const Json &f = field(e, "forwarded");
+		 return std::string(!f.is_boolean() ? "-" : f.get<bool>() ? "in" : "out");
+	 }},
+	{"REMOTE", FIELD_STR("server")},
 	{"CONTROL",
 	 [](const Json &e) {
 		 return num(field(e, "lan_port")) + "->" + str(field(e, "masq_addr")) + ":" +

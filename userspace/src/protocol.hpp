@@ -25,10 +25,11 @@ using Json = nlohmann::ordered_json; // keeps the kernel's / the table's order
 struct Config {
 	std::optional<std::string> module_version;
 	// Parallel to keys(); nullopt if the module did not report the key
-	// (older module) or sent it with the wrong size.
-	std::vector<std::optional<uint64_t>> values;
+	// (older module) or sent it malformed (the wrong size, a prefix
+	// without its address or length).
+	std::vector<std::optional<Value>> values;
 
-	std::optional<uint64_t> value(const Key &key) const;
+	std::optional<Value> value(const Key &key) const;
 };
 
 struct Counter {
@@ -43,7 +44,8 @@ struct Stats {
 };
 
 // Requests. SET_CONFIG carries every setting in one message, so that the
-// kernel applies all of them or none.
+// kernel applies all of them or none; lan as a VPNMASQ_A_CFG_LAN nest of
+// VPNMASQ_A_PREFIX nests (an empty one for none).
 MsgPtr build_get_config(int family);
 MsgPtr build_get_stats(int family);
 MsgPtr build_set_config(int family, std::span<const Setting> settings);

@@ -115,6 +115,21 @@ constexpr auto kStats = [] {
 		"icmp_unknown",
 		"ICMP errors about ESP or ISAKMP that no LAN host sent (the gateway's own SAs, "
 		"expired associations, or a quote too short to name one): left to conntrack"};
+	s[VPNMASQ_STAT_NOT_LAN] = {
+		"not_lan",
+		"ESP, ISAKMP and PPTP packets that are no masqueraded LAN host's (routed DMZ or "
+		"LAN-to-LAN traffic, traffic from the WAN side, sources outside the lan scope): "
+		"left to conntrack as on a stock kernel"};
+	s[VPNMASQ_STAT_PORT_FORWARD] = {
+		"port_forward",
+		"ESP, ISAKMP and PPTP packets of flows that conntrack already tracks without "
+		"vpnmasq, such as a port forward (DNAT) to a VPN server in the LAN and its "
+		"replies: left alone"};
+	s[VPNMASQ_STAT_NOT_MASQUERADED] = {
+		"not_masqueraded",
+		"new VPN flows vpnmasq claimed for a LAN host that the gateway then did not "
+		"source-NAT: the lan scope covers addresses that are routed, not masqueraded",
+		true, "narrow the scope to the masqueraded LAN (vpnmasq-ctl set lan PREFIX,...)"};
 	return s;
 }();
 

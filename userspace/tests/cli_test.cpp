@@ -100,6 +100,21 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"set", "ike_timeout", "-5"},
 		{"set", "ike_timeout", "ten"},
 		{"set", "ike_timeout", "10", "ike_timeout", "20"},
+		{"set", "lan"},
+		{"set", "lan", ""},
+		{"set", "lan", "10.0.0/8"},
+		{"set", "lan", "10.0.0.0/33"},
+		{"set", "lan", "192.168.1.5/24"},
+		{"set", "lan", "10.0.0.0/8,10.0.0.0/8"},
+		{"set", "lan", "10.0.0.0/8,"},
+		{"set", "lan", "10.0.0.0/8, 192.168.0.0/16"},
+		{"set", "lan", "default,10.0.0.0/8"},
+		{"set", "lan",
+		 "1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,"
+		 "8.0.0.0/8,9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,"
+		 "14.0.0.0/8,15.0.0.0/8,16.0.0.0/8,17.0.0.0/8"},
+		{"set", "enabled", "on", "lan", "192.168.1.5/24"},
+		{"get", "lan", "extra"},
 		{"get", "no_such_key"},
 		{"get", "ike_timeout", "esp_timeout"},
 		{"show", "bogus"},
@@ -194,6 +209,11 @@ TEST(Cli, ReasonsNameTheCulprit)
 		  std::string::npos);
 	EXPECT_NE(ctl({"get", "no_such_key"}).err.find("unknown key 'no_such_key'"),
 		  std::string::npos);
+	EXPECT_EQ(ctl({"set", "lan", "192.168.1.5/24"}).err,
+		  "vpnmasq-ctl: set: lan: 192.168.1.5/24 has host bits set: did you mean "
+		  "192.168.1.0/24?\n");
+	EXPECT_EQ(ctl({"set", "lan", "10.0.0.0/8,192.168.0.0/16,10.0.0.0/8"}).err,
+		  "vpnmasq-ctl: set: lan: 10.0.0.0/8 given twice\n");
 }
 
 TEST(Cli, NewGlobalOptions)

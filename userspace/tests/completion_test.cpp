@@ -208,6 +208,12 @@ TEST(Completion, WorksInBash)
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout "), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout 60 es"), "esp_timeout");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout 60 pptp "), "off on");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set l"), "lan");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set lan "), "default none");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set lan d"), "default");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set lan 10.0.0.0/8 "), sorted(all_keys()));
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set enabled on lan "), "default none");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl get l"), "lan");
 	// flush / del
 	EXPECT_EQ(bash.complete("vpnmasq-ctl flush "), "all esp ike lan pptp");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl flush esp "), "lan");

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,8 @@ TEST(Protocol, SetConfigIsOneMessageWithEveryPair)
 TEST(Protocol, EveryKeyIsSentWithItsTypesSize)
 {
 	for (const auto &k : keys()) {
+		if (!is_number(k.type))
+			continue; // lan: a nest, below
 		Setting s{&k, type_max(k.type)};
 		auto msg = build_set_config(kFamily, {&s, 1});
 		auto tb = attrs_of(msg.get());
@@ -241,8 +244,166 @@ TEST(Protocol, PptpEntry)
 	EXPECT_EQ(j["session"], "state-200");
 	EXPECT_EQ(j["gre_in"], 9);
 	EXPECT_EQ(j["gre_out"], 0);
+	EXPECT_EQ(j["forwarded"], false) << "absent (an older module): the LAN host called out";
 	std::vector<nlattr *> none(VPNMASQ_A_MAX + 1);
 	EXPECT_TRUE(pptp_entry(Attrs(none.data(), VPNMASQ_A_MAX)).is_null());
+}
+
+TEST(Protocol, PptpEntryThroughAPortForward)
+{
+	for (uint8_t forwarded : {0, 1, 2}) {
+		auto m = kernel_reply(VPNMASQ_CMD_GET_PPTP);
+		nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_PPTP);
+		nla_put_u32(m.get(), VPNMASQ_PPTP_A_LAN, htonl(0xc0a8010b));
+		nla_put_u16(m.get(), VPNMASQ_PPTP_A_LAN_PORT, 1723);
+		nla_put_u32(m.get(), VPNMASQ_PPTP_A_SERVER, htonl(0xc6336407));
+		nla_put_u8(m.get(), VPNMASQ_PPTP_A_FORWARDED, forwarded);
+		nla_nest_end(m.get(), nest);
+		auto tb = attrs_of(m.get());
+		Json j = pptp_entry(Attrs(tb.data(), VPNMASQ_A_MAX));
+		EXPECT_EQ(j["forwarded"], Json(forwarded != 0)) << int(forwarded);
+		EXPECT_TRUE(j["forwarded"].is_boolean());
+		EXPECT_EQ(j["server"], "198.51.100.7") << "the remote client";
+		auto last = j.end();
+		--last;
+		EXPECT_EQ(last.key(), "forwarded") << "appended after the existing fields";
+	}
+}
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// Appends an attribute header and payload as netlink lays them out (host
+// order, padded to 4 bytes with zeros).
+void put_hdr(Bytes &b, uint16_t len, uint16_t type)
+{
+	uint8_t h[4];
+	std::memcpy(h, &len, 2);
+	std::memcpy(h + 2, &type, 2);
+	b.insert(b.end(), h, h + 4);
+}
+
+// The raw bytes of the top-level attribute @type of @m, header included.
+Bytes raw_attr(nl_msg *m, int type)
+{
+	auto tb = attrs_of(m);
+	if (!tb[type])
+		return {};
+	const auto *p = reinterpret_cast<const uint8_t *>(tb[type]);
+	return Bytes(p, p + NLA_ALIGN(tb[type]->nla_len));
+}
+
+} // namespace
+
+TEST(Protocol, SetConfigCarriesTheLanScopeAsNestedPrefixes)
+{
+	std::vector<std::string> args{"enabled", "on", "lan", "10.0.0.0/24,198.51.100.0/29"};
+	auto settings = parse_settings(args);
+	auto msg = build_set_config(kFamily, settings);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(msg.get()))->cmd, VPNMASQ_CMD_SET_CONFIG);
+	EXPECT_EQ(count_attrs(msg.get()), 2) << "one message with both keys";
+	auto tb = attrs_of(msg.get());
+	ASSERT_TRUE(tb[VPNMASQ_A_CFG_ENABLED]);
+	EXPECT_EQ(nla_get_u8(tb[VPNMASQ_A_CFG_ENABLED]), 1);
+
+	Bytes want;
+	put_hdr(want, 4 + 2 * 20, VPNMASQ_A_CFG_LAN | NLA_F_NESTED);
+	const uint8_t prefixes[2][5] = {{10, 0, 0, 0, 24}, {198, 51, 100, 0, 29}};
+	for (const auto &p : prefixes) {
+		put_hdr(want, 20, VPNMASQ_A_PREFIX | NLA_F_NESTED);
+		put_hdr(want, 8, VPNMASQ_PREFIX_A_ADDR);
+		want.insert(want.end(), p, p + 4); // network order
+		put_hdr(want, 5, VPNMASQ_PREFIX_A_LEN);
+		want.insert(want.end(), {p[4], 0, 0, 0}); // u8, padded
+	}
+	EXPECT_EQ(raw_attr(msg.get(), VPNMASQ_A_CFG_LAN), want);
+
+	// The scope's position: right after enabled, in the order given.
+	const auto *first = reinterpret_cast<const uint8_t *>(
+		genlmsg_attrdata(genlmsg_hdr(nlmsg_hdr(msg.get())), 0));
+	EXPECT_EQ(reinterpret_cast<const uint8_t *>(tb[VPNMASQ_A_CFG_LAN]), first + 8);
+}
+
+TEST(Protocol, SetLanNoneIsAnEmptyNestAndDefaultTheThreeRanges)
+{
+	std::vector<std::string> none_args{"lan", "none"};
+	auto none = build_set_config(kFamily, parse_settings(none_args));
+	EXPECT_EQ(count_attrs(none.get()), 1) << "the empty nest is sent, not dropped";
+	Bytes want;
+	put_hdr(want, 4, VPNMASQ_A_CFG_LAN | NLA_F_NESTED);
+	EXPECT_EQ(raw_attr(none.get(), VPNMASQ_A_CFG_LAN), want);
+
+	std::vector<std::string> def_args{"lan", "default"};
+	auto def = build_set_config(kFamily, parse_settings(def_args));
+	Bytes bytes = raw_attr(def.get(), VPNMASQ_A_CFG_LAN);
+	ASSERT_EQ(bytes.size(), 4u + 3 * 20);
+	const uint8_t ranges[3][5] = {{10, 0, 0, 0, 8}, {172, 16, 0, 0, 12}, {192, 168, 0, 0, 16}};
+	for (size_t i = 0; i < 3; i++) {
+		const uint8_t *p = &bytes[4 + i * 20];
+		EXPECT_EQ(Bytes(p + 8, p + 12), Bytes(ranges[i], ranges[i] + 4)) << i;
+		EXPECT_EQ(p[16], ranges[i][4]) << i;
+	}
+}
+
+namespace {
+
+// A GET_CONFIG reply whose lan nest @fill writes.
+template <typename Fill> std::optional<Value> lan_of_reply(Fill fill)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_CONFIG);
+	nla_put_u8(m.get(), VPNMASQ_A_CFG_ENABLED, 1);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_CFG_LAN);
+	fill(m.get());
+	nla_nest_end_keep_empty(m.get(), nest);
+	nla_put_u8(m.get(), VPNMASQ_A_CFG_PPTP, 1);
+	auto tb = attrs_of(m.get());
+	Config c = parse_config(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(c.value(*find_key("enabled")), 1u);
+	EXPECT_EQ(c.value(*find_key("pptp")), 1u);
+	return c.value(*find_key("lan"));
+}
+
+void put_prefix(nl_msg *m, uint32_t host_order, int len, size_t addr_size = 4)
+{
+	nlattr *p = nla_nest_start(m, VPNMASQ_A_PREFIX);
+	uint32_t be = htonl(host_order);
+	if (addr_size)
+		nla_put(m, VPNMASQ_PREFIX_A_ADDR, int(addr_size), &be);
+	if (len >= 0)
+		nla_put_u8(m, VPNMASQ_PREFIX_A_LEN, uint8_t(len));
+	nla_nest_end(m, p);
+}
+
+} // namespace
+
+TEST(Protocol, ConfigReplyWithTheLanScope)
+{
+	auto two = lan_of_reply([](nl_msg *m) {
+		put_prefix(m, 0x0a000000, 24);
+		nla_put_u32(m, 99, 7); // a newer module's attribute in the nest: ignored
+		put_prefix(m, 0xc6336400, 29);
+	});
+	ASSERT_TRUE(two);
+	ASSERT_FALSE(two->is_number());
+	EXPECT_EQ(prefix_list_text(two->prefixes()), "10.0.0.0/24,198.51.100.0/29");
+
+	auto empty = lan_of_reply([](nl_msg *) {});
+	ASSERT_TRUE(empty) << "an empty nest is an empty scope, not a missing key";
+	EXPECT_TRUE(empty->prefixes().empty());
+
+	// Malformed prefixes: the key reads as not reported.
+	EXPECT_FALSE(lan_of_reply([](nl_msg *m) { put_prefix(m, 0x0a000000, 33); }));
+	EXPECT_FALSE(lan_of_reply([](nl_msg *m) { put_prefix(m, 0x0a000000, -1); }));
+	EXPECT_FALSE(lan_of_reply([](nl_msg *m) { put_prefix(m, 0x0a000000, 8, 0); }));
+	EXPECT_FALSE(lan_of_reply([](nl_msg *m) { put_prefix(m, 0x0a000000, 8, 3); }));
+
+	// An older module: no lan at all.
+	auto m = kernel_reply(VPNMASQ_CMD_GET_CONFIG);
+	nla_put_u8(m.get(), VPNMASQ_A_CFG_ENABLED, 1);
+	auto tb = attrs_of(m.get());
+	EXPECT_EQ(parse_config(Attrs(tb.data(), VPNMASQ_A_MAX)).value(*find_key("lan")),
+		  std::nullopt);
 }
 
 TEST(Protocol, AttrsIgnoresTypesBeyondItsTable)
@@ -371,11 +532,12 @@ TEST(Protocol, EventAndReasonNames)
 		{VPNMASQ_REASON_FLUSHED, "flushed"},	 {VPNMASQ_REASON_DELETED, "deleted"},
 		{VPNMASQ_REASON_CT_GONE, "ct_gone"},	 {VPNMASQ_REASON_ANSWERED, "answered"},
 		{VPNMASQ_REASON_WAIT_OVER, "wait_over"}, {VPNMASQ_REASON_CLOSED, "closed"},
+		{VPNMASQ_REASON_SCOPE, "scope"},
 	};
 	for (auto [id, name] : reasons)
 		EXPECT_EQ(reason_name(id), name);
-	EXPECT_EQ(reason_name(VPNMASQ_REASON_CLOSED + 1),
-		  "reason_" + std::to_string(VPNMASQ_REASON_CLOSED + 1));
+	EXPECT_EQ(reason_name(VPNMASQ_REASON_SCOPE + 1),
+		  "reason_" + std::to_string(VPNMASQ_REASON_SCOPE + 1));
 }
 
 TEST(Protocol, UniqueRowsKeepTheFirstOfEachEntry)

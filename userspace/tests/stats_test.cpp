@@ -38,7 +38,8 @@ const std::pair<int, const char *> kEnumerators[] = {
 	STAT(PPTP_CLOSED),	STAT(PPTP_REFUSED),
 	STAT(ZONES_EXHAUSTED),	STAT(NOMEM),
 	STAT(EVENTS_LOST),	STAT(ICMP_MATCHED),
-	STAT(ICMP_UNKNOWN),
+	STAT(ICMP_UNKNOWN),	STAT(NOT_LAN),
+	STAT(PORT_FORWARD),	STAT(NOT_MASQUERADED),
 };
 #undef STAT
 
@@ -101,5 +102,29 @@ TEST(Stats, EveryCounterIsExplained)
 	EXPECT_EQ(stat_info(__VPNMASQ_STAT_MAX), nullptr);
 	EXPECT_EQ(stat_explanation(__VPNMASQ_STAT_MAX), "(a counter of a newer module)");
 	EXPECT_NE(stat_explanation(VPNMASQ_STAT_IKE_TABLE_FULL).find("set max_assoc"),
+		  std::string::npos);
+}
+
+TEST(Stats, ScopeCounters)
+{
+	// Left alone as on a stock kernel: informational, nothing to do.
+	for (int id : {VPNMASQ_STAT_NOT_LAN, VPNMASQ_STAT_PORT_FORWARD}) {
+		const StatInfo *info = stat_info(id);
+		ASSERT_NE(info, nullptr);
+		EXPECT_FALSE(info->refusal) << info->name;
+		EXPECT_TRUE(info->action.empty()) << info->name;
+	}
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_NOT_LAN), "not_lan");
+	EXPECT_NE(stat_explanation(VPNMASQ_STAT_NOT_LAN).find("outside the lan scope"),
+		  std::string::npos);
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_PORT_FORWARD), "port_forward");
+	EXPECT_NE(stat_explanation(VPNMASQ_STAT_PORT_FORWARD).find("port forward (DNAT)"),
+		  std::string::npos);
+	// A scope that covers routed addresses: a warning saying what to do.
+	const StatInfo *nm = stat_info(VPNMASQ_STAT_NOT_MASQUERADED);
+	ASSERT_NE(nm, nullptr);
+	EXPECT_EQ(nm->name, "not_masqueraded");
+	EXPECT_TRUE(nm->refusal);
+	EXPECT_NE(stat_explanation(VPNMASQ_STAT_NOT_MASQUERADED).find("vpnmasq-ctl set lan"),
 		  std::string::npos);
 }
