@@ -8,6 +8,9 @@
 #   make dkms-remove       every vpnmasq version out of DKMS and /usr/src
 #   make uninstall         what make install put there, but the config
 #   make man               build/man/*.8 from doc/*.scd
+#   make deb               build/deb/vpnmasq-dkms_VERSION_all.deb and
+#                          vpnmasq_VERSION_ARCH.deb (debian/, dh + dh-dkms)
+#   make lintian           lintian on what make deb built
 #   make check             every test (installs its dependencies)
 #   make demo              boots the VM and shows vpnmasq at work
 
@@ -208,6 +211,18 @@ patches:
 
 check-intree:
 	scripts/check-intree.sh
+
+# Debian packages (debian/, built in a copy under build/deb/; see
+# packaging/README). lintian fails on errors and warnings.
+.PHONY: deb lintian
+deb:
+	scripts/mkdeb.sh
+
+LINTIAN_CHANGES = $(BUILD)/deb/vpnmasq_$(VERSION)_$(shell dpkg --print-architecture).changes
+lintian:
+	@[ -s $(LINTIAN_CHANGES) ] || { echo "vpnmasq: no $(LINTIAN_CHANGES) (make deb)" >&2; exit 1; }
+	lintian --fail-on error,warning --display-info --pedantic --show-overrides \
+		--tag-display-limit 0 $(LINTIAN_CHANGES)
 
 unit: tool
 	ctest --test-dir $(UBUILD) --output-on-failure

@@ -20,6 +20,8 @@ pkgs=(
 	python3-scapy libreswan pptpd pptp-linux ppp
 	# packaging: man pages, DKMS, the unit check, man page rendering
 	scdoc dkms systemd groff-base man-db bash-completion
+	# make deb, make lintian (the VM package test uses apt, dpkg, util-linux)
+	debhelper dh-dkms lintian
 )
 
 missing=()

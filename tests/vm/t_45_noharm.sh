@@ -214,12 +214,14 @@ nh_run() {
 
 	# the remote starts one IKE exchange with the DMZ host, the DMZ host
 	# the other; rem2 calls the port forward
+	echo "# $mode: peers started at ${SECONDS}s"
 	swan_up rem dmz-in && R[$mode.dmz_ike_in]=up || R[$mode.dmz_ike_in]=down
 	swan_up dmz dmz-out && R[$mode.dmz_ike_out]=up || R[$mode.dmz_ike_out]=down
 	swan_up rem2 fwd && R[$mode.fwd_ike]=up || R[$mode.fwd_ike]=down
 	pptp_dial rem2 "$GW_PUB"
 	pptp_up rem2 40 && R[$mode.fwd_pptp]=up || R[$mode.fwd_pptp]=down
 
+	echo "# $mode: tunnels and calls up at ${SECONDS}s"
 	# traffic, all of it at once
 	ping_all 2 5
 	R[$mode.lan_failed]=$failed_hosts
@@ -232,6 +234,7 @@ nh_run() {
 	pings rem2 ppp0 "$PPTP_SERVER_PPP" && R[$mode.fwd_pptp_ping]=ok || R[$mode.fwd_pptp_ping]=fail
 	R[$mode.l2l_ike]=$(ike_both lan1 "$(lan_ip 1)" lanb "$LANB" 4242424242424242)
 	R[$mode.drops]=$(policy_drops)
+	echo "# $mode: traffic done at ${SECONDS}s"
 
 	# conntrack's view of what vpnmasq must not claim
 	local ct
