@@ -13,6 +13,10 @@
 #   retry N CMD...              CMD until it succeeds, at most N times 0.2 s
 #                               apart (status 0 if it did)
 #   kmsg_mark / kmsg_scan MSG   FAIL if the kernel complained since the mark
+#                               (with VM_KCSAN_MODULE=NAME, as make
+#                               check-debug sets it on its KCSAN kernel,
+#                               KCSAN reports without a [NAME] frame are
+#                               not complaints)
 #   summary                     "RESULT: N passed, N failed"; non-zero if any
 #                               failed: make it the script's last command
 #
@@ -157,12 +161,28 @@ kmsg_mark() {
 	echo "<6>$VM_KMSG_MARK" >/dev/kmsg
 }
 
+# vm_kcsan_filter: stdin without the KCSAN reports (title to closing
+# "=====" line) that name no [$VM_KCSAN_MODULE] frame; all of it if unset
+vm_kcsan_filter() {
+	if [ -z "${VM_KCSAN_MODULE:-}" ]; then
+		cat
+		return
+	fi
+	awk -v mod="[$VM_KCSAN_MODULE]" '
+		/BUG: KCSAN: / { inrep = 1; rep = ""; ours = 0 }
+		inrep { rep = rep $0 "\n"; if (index($0, mod)) ours = 1
+			if (/==========/) { if (ours) printf "%s", rep; inrep = 0 }
+			next }
+		{ print }
+		END { if (inrep && ours) printf "%s", rep }'
+}
+
 kmsg_scan() {
 	local bad
 	bad=$(dmesg | awk -v mark="$VM_KMSG_MARK" '
 		mark != "" && index($0, mark) { since = ""; next }
 		{ since = since $0 "\n" }
-		END { printf "%s", since }' |
+		END { printf "%s", since }' | vm_kcsan_filter |
 		grep -E 'WARNING|(^|[^A-Z])BUG|Oops|leak|refcount_t|general protection|underflow|use-after-free|RCU stall|rcu.*detected.*stall|lockup|LOCKUP|Call Trace')
 	if [ -z "$bad" ]; then
 		pass "$1"
