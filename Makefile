@@ -11,6 +11,7 @@
 #   make deb               build/deb/vpnmasq-dkms_VERSION_all.deb and
 #                          vpnmasq_VERSION_ARCH.deb (debian/, dh + dh-dkms)
 #   make lintian           lintian on what make deb built
+#   make patches           build/patches/vpnmasq-linux-SERIES.patch
 #   make check             every test (installs its dependencies)
 #   make demo              boots the VM and shows vpnmasq at work
 
@@ -204,7 +205,8 @@ deps:
 checkpatch:
 	scripts/checkpatch.sh
 
-# patches/: vpnmasq as a patch to Linux 6.1 and 6.12 (see patches/README)
+# vpnmasq as a patch to Linux 6.1 and 6.12, generated from kmod/ into
+# build/patches/ (the series are in patches/series; see patches/README)
 .PHONY: patches check-intree
 patches:
 	scripts/mkpatch.sh

@@ -1,12 +1,15 @@
 #!/bin/bash
 # `make check-intree`: builds vpnmasq inside real Linux trees, from the patch
-# scripts/mkpatch.sh generates now, and checks that the committed patches/
-# are that patch. Per kernel series (Debian's linux-source tarball):
+# scripts/mkpatch.sh generates now from kmod/ (the patches are build
+# products: build/patches/vpnmasq-linux-<series>.patch, as `make patches`
+# writes them; nothing of them is committed). Per kernel series of
+# patches/series (Debian's linux-source tarball):
 #
 #   1. extract it under build/intree/<series> (kept and reused while the
 #      tarball is unchanged; the last patch applied is reverted first)
-#   2. the fresh patch applies: `patch -p1 --dry-run`, `git apply --check`,
-#      then `patch -p1`
+#   2. the patch is generated, and generating it again gives the same bytes;
+#      it applies: `patch -p1 --dry-run`, `git apply --check`, then
+#      `patch -p1`
 #   3. Debian's config of that kernel + `scripts/config --module NF_VPNMASQ`
 #      + `make olddefconfig` keeps CONFIG_NF_VPNMASQ=m, and loses it when a
 #      dependency the code needs is switched off
@@ -18,7 +21,7 @@
 #      and Signed-off-by reminders)
 #
 # Prints PASS/FAIL lines and the time of each phase; exit 1 if any failed.
-# Usage: scripts/check-intree.sh [6.1|6.12|all]   (default: all)
+# Usage: scripts/check-intree.sh [SERIES|all]   (default: all of patches/series)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -26,10 +29,14 @@ srcdir=${LINUX_SOURCE_DIR:-/usr/src}
 work=$top/build/intree
 jobs=${JOBS:-2}
 
+mapfile -t all_series < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' patches/series)
 case ${1:-all} in
-all) series=(6.1 6.12) ;;
-6.1 | 6.12) series=("$1") ;;
-*) echo "usage: $0 [6.1|6.12|all]" >&2; exit 2 ;;
+all) series=("${all_series[@]}") ;;
+*)
+	[[ " ${all_series[*]} " == *" $1 "* ]] ||
+		{ echo "usage: $0 [$(IFS='|'; echo "${all_series[*]}")|all]" >&2; exit 2; }
+	series=("$1")
+	;;
 esac
 
 # The kernel's make must not see our make's variables (make check-intree
@@ -53,7 +60,7 @@ check_series() {
 	local v=$1 dir=$work/$1 kver tarball=$srcdir/linux-source-$1.tar.xz
 	local tree=$dir/linux-source-$1 stamp t reuse=0
 	local base=$top/build/mkpatch/linux-source-$1 # mkpatch.sh's cache
-	local fresh=$dir/vpnmasq-linux-$v.patch
+	local fresh=$top/build/patches/vpnmasq-linux-$v.patch
 	local t_extract=0 t_prepare=0 t_build=0
 
 	echo "--- Linux $v"
@@ -106,18 +113,21 @@ check_series() {
 		echo "$stamp" >"$base.stamp"
 	fi
 
-	# The committed patch is what mkpatch.sh makes of the sources now.
-	if ! scripts/mkpatch.sh -o "$fresh" "$v" >"$dir/mkpatch.log" 2>&1; then
+	# The patch, as `make patches` makes it of the sources now, and once
+	# more: the same bytes (it depends on nothing but the sources).
+	if ! scripts/mkpatch.sh "$v" >"$dir/mkpatch.log" 2>&1 || [ ! -s "$fresh" ] ||
+		! scripts/mkpatch.sh -o "$dir/again.patch" "$v" >>"$dir/mkpatch.log" 2>&1; then
 		fail "$v: scripts/mkpatch.sh failed (see $dir/mkpatch.log)"
 		show "$dir/mkpatch.log"
 		return
 	fi
-	if cmp -s "$fresh" "patches/vpnmasq-linux-$v.patch"; then
-		pass "$v: patches/vpnmasq-linux-$v.patch is up to date"
+	if cmp -s "$fresh" "$dir/again.patch"; then
+		pass "$v: ${fresh#"$top"/} generated ($(wc -l <"$fresh") lines), the same bytes twice"
 	else
-		fail "$v: patches/vpnmasq-linux-$v.patch is stale or missing: run 'make patches' and commit it"
-		diff -u "patches/vpnmasq-linux-$v.patch" "$fresh" 2>&1 | head -n 20 | sed 's/^/    /'
+		fail "$v: scripts/mkpatch.sh gives different output on a second run"
+		diff -u "$fresh" "$dir/again.patch" 2>&1 | head -n 20 | sed 's/^/    /'
 	fi
+	rm -f "$dir/again.patch"
 
 	# 2. the fresh patch applies. The tree lies inside vpnmasq's own git
 	# checkout, where `git apply` would skip every path outside it: stop

@@ -12,20 +12,28 @@
 #
 # The output is a git-style diff (a/ and b/ prefixes) behind a mail-like
 # header, for `patch -p1`, `git apply` and `git am`. It depends only on the
-# sources and the tarball, never on the date or the user, so that
-# scripts/check-intree.sh can regenerate it and compare.
+# sources and the tarball, never on the date or the user: regenerating it
+# gives the same bytes (scripts/check-intree.sh checks that).
 #
-# Usage: scripts/mkpatch.sh [-o FILE|-] [6.1|6.12|all]
-#   default: all, written to patches/vpnmasq-linux-<series>.patch
+# The patches are build products, like vpnmasq.ko: the repository keeps
+# one copy of the module's code (kmod/) and, in patches/, only what cannot
+# be generated: patches/series (the kernel series, one a line) and README.
+#
+# Usage: scripts/mkpatch.sh [-o FILE|-] [SERIES|all]
+#   default: every series of patches/series, written to
+#   build/patches/vpnmasq-linux-<series>.patch
 #   -o FILE (or - for stdout) with one series only
 # shellcheck disable=SC2016 # $(CONFIG_...) is make's, in single quotes on purpose
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir=${LINUX_SOURCE_DIR:-/usr/src}
-all_series=(6.1 6.12)
 
 die() { echo "mkpatch: $*" >&2; exit 1; }
+
+# patches/series: one kernel series a line (# comments)
+mapfile -t all_series < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$top/patches/series")
+[ ${#all_series[@]} -gt 0 ] || die "patches/series lists no kernel series"
 
 out=
 if [ "${1:-}" = -o ]; then
@@ -35,10 +43,13 @@ if [ "${1:-}" = -o ]; then
 fi
 case ${1:-all} in
 all) series=("${all_series[@]}") ;;
-6.1 | 6.12) series=("$1") ;;
-*) die "usage: $0 [-o FILE|-] [6.1|6.12|all]" ;;
+*)
+	[[ " ${all_series[*]} " == *" $1 "* ]] ||
+		die "usage: $0 [-o FILE|-] [$(IFS='|'; echo "${all_series[*]}")|all]"
+	series=("$1")
+	;;
 esac
-[ -z "$out" ] || [ ${#series[@]} -eq 1 ] || die "-o needs one series (6.1 or 6.12)"
+[ -z "$out" ] || [ ${#series[@]} -eq 1 ] || die "-o needs one series (one of: ${all_series[*]})"
 
 # Everything git reads comes from here, never from the user's configuration.
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY
@@ -206,7 +217,7 @@ for v in "${series[@]}"; do
 	if [ "$out" = - ]; then
 		mkpatch_one "$v"
 	else
-		dest=${out:-$top/patches/vpnmasq-linux-$v.patch}
+		dest=${out:-$top/build/patches/vpnmasq-linux-$v.patch}
 		mkdir -p "$(dirname "$dest")"
 		mkpatch_one "$v" >"$dest.tmp"
 		mv "$dest.tmp" "$dest"
