@@ -89,8 +89,36 @@ for k in "${kernels[@]}"; do
 	step "DKMS builds the module for $k" "$logs/dkms-$k.log" \
 		scripts/check-packaging.sh dkms "$k"
 done
-step "patches/ current, vpnmasq builds in the 6.1 and 6.12 trees" "$logs/intree.log" \
-	scripts/check-intree.sh
+# Debian packages: make deb (the tool's unit tests run in the build),
+# lintian, a build of version +test1 for the upgrade test, then apt in a VM
+# boot of its own per kernel (tests/vm/deb_packages.sh: DKMS builds the
+# module in the postinst under TCG, three times per kernel, four on 6.1;
+# the times are in packaging/README)
+step "make deb: vpnmasq-dkms and vpnmasq (debhelper, dh-dkms)" "$logs/deb.log" \
+	nice -n 10 scripts/mkdeb.sh
+step "lintian: no error or warning on either package" "$logs/lintian.log" make lintian
+step "make deb of version +test1 for the upgrade test" "$logs/deb-bump.log" \
+	env DEB_BUILD_OPTIONS=nocheck nice -n 10 scripts/mkdeb.sh --bump +test1
+for k in "${kernels[@]}"; do
+	log=$logs/vm-deb-$k.log
+	echo "--- VM package test on $k"
+	scripts/vm/run-guest -k "$k" -m 3072 -t 3600 -- env VM_TEST_TIMEOUT=3300 \
+		tests/vm/run-all.sh tests/vm/deb_packages.sh 2>&1 | tee "$log" |
+		grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:'
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -eq 0 ] && [ "$p" -gt 0 ]; then
+		pass "VM package test on $k: apt install, systemctl start, upgrade, remove, purge, reinstall ($p checks)"
+	else
+		fail "VM package test on $k exited $rc with $p passed, $f failed (see $log)"
+	fi
+done
+
+step "the in-tree patches generate, apply and build in the 6.1 and 6.12 trees" \
+	"$logs/intree.log" scripts/check-intree.sh
 
 # in the VM: every tests/vm/t_*.sh, once per kernel (about 21 min each on
 # 2 idle cores; the limit leaves room for a busier machine)
