@@ -401,7 +401,7 @@ static int vpnmasq_put_pending(struct sk_buff *skb, const void *info,
 	return 0;
 }
 
-/* The typed snapshots of table.c, behind one signature for the dumps. */
+/* The typed snapshots of core/dump.c, behind one signature for the dumps. */
 static unsigned int vpnmasq_snap_ike(struct vm_tables *t, unsigned long skip,
 				     void *out, unsigned int max, u32 *gen)
 {

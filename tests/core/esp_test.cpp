@@ -1,4 +1,4 @@
-// ESP association by serializing new SAs per remote (kmod/table.c, compiled
+// ESP association by serializing new SAs per remote (kmod/core/esp.c, compiled
 // from the module's source against tests/shim).
 #include "tables_fixture.hpp"
 

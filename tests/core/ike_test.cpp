@@ -1,4 +1,4 @@
-// The ISAKMP association logic of kmod/table.c, compiled from the module's
+// The ISAKMP association logic of kmod/core/isakmp.c, compiled from the module's
 // own source against tests/shim, driven packet by packet.
 #include "tables_fixture.hpp"
 

@@ -10,7 +10,8 @@
 #include <vector>
 
 extern "C" {
-#include "table.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 extern unsigned long jiffies;
 extern int vm_shim_fail_alloc;
 }

@@ -12,7 +12,8 @@
 #include <span>
 
 extern "C" {
-#include "table.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 extern unsigned long jiffies;
 }
 
