@@ -13,6 +13,8 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
+#include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
 #include "vpnmasq.h"
@@ -316,6 +318,135 @@ unsigned int vpnmasq_verdict_deferred(struct vpnmasq_net *vn,
 	    !vpnmasq_attach_zone(vn, skb, NF_CT_DEFAULT_ZONE_ID, true))
 		return NF_ACCEPT;
 	return vpnmasq_verdict(vn, skb, d);
+}
+
+/*
+ * Conntrack timeouts of vpnmasq's entries: one tunnel, one lifetime. An
+ * ISAKMP entry lives as long as its associations do, which outlive UDP's
+ * timeouts by far (real IKE SAs stay quiet for hours): it is given two
+ * days and deleted when its flow's last IKE association ends. An ESP entry
+ * gets esp_timeout. They are conntrack timeout objects, set on the new
+ * entry right after conntrack made it, as nft's "ct timeout set" does.
+ */
+#define VPNMASQ_IKE_CT_TIMEOUT	(2 * VPNMASQ_TIMEOUT_MAX * HZ)
+
+static struct nf_ct_timeout *vpnmasq_ct_timeout_alloc(u8 l4num)
+{
+	const struct nf_conntrack_l4proto *l4proto = nf_ct_l4proto_find(l4num);
+	struct nf_ct_timeout *timeout;
+
+	timeout = kzalloc(sizeof(*timeout) + l4proto->ctnl_timeout.obj_size,
+			  GFP_KERNEL);
+	if (!timeout)
+		return NULL;
+	timeout->l3num = NFPROTO_IPV4;
+	timeout->l4proto = l4proto;
+	refcount_set(&timeout->refcnt, 1);
+	return timeout;
+}
+
+int vpnmasq_ct_timeouts_init(struct vpnmasq_net *vn,
+			     const struct vpnmasq_config *cfg)
+{
+	unsigned int *udp;
+
+	BUILD_BUG_ON(VPNMASQ_IKE_CT_TIMEOUT > UINT_MAX);
+	vn->ct_timeout_ike = vpnmasq_ct_timeout_alloc(IPPROTO_UDP);
+	vn->ct_timeout_esp = vpnmasq_ct_timeout_alloc(IPPROTO_ESP);
+	if (!vn->ct_timeout_ike || !vn->ct_timeout_esp) {
+		kfree(vn->ct_timeout_ike);
+		kfree(vn->ct_timeout_esp);
+		return -ENOMEM;
+	}
+	udp = (unsigned int *)vn->ct_timeout_ike->data;
+	udp[UDP_CT_UNREPLIED] = VPNMASQ_IKE_CT_TIMEOUT;
+	udp[UDP_CT_REPLIED] = VPNMASQ_IKE_CT_TIMEOUT;
+	vpnmasq_ct_timeouts_set(vn, cfg);
+	return 0;
+}
+
+/* Entries already made read the new value at their next packet. */
+void vpnmasq_ct_timeouts_set(struct vpnmasq_net *vn,
+			     const struct vpnmasq_config *cfg)
+{
+	unsigned int *generic = (unsigned int *)vn->ct_timeout_esp->data;
+
+	WRITE_ONCE(*generic, cfg->esp_timeout * HZ);
+}
+
+/* Entries still holding one keep it until they are gone. */
+void vpnmasq_ct_timeouts_exit(struct vpnmasq_net *vn)
+{
+	if (refcount_dec_and_test(&vn->ct_timeout_ike->refcnt))
+		kfree_rcu(vn->ct_timeout_ike, rcu);
+	if (refcount_dec_and_test(&vn->ct_timeout_esp->refcnt))
+		kfree_rcu(vn->ct_timeout_esp, rcu);
+}
+
+/* A claimed ISAKMP or ESP entry conntrack has just made. */
+static bool vpnmasq_ct_claimed_new(const struct nf_conn *ct,
+				   enum ip_conntrack_info ctinfo)
+{
+	return ctinfo == IP_CT_NEW && !nf_ct_is_confirmed(ct) &&
+	       nf_ct_zone(ct)->id != NF_CT_DEFAULT_ZONE_ID &&
+	       vpnmasq_ct_tracked(ct);
+}
+
+void vpnmasq_ct_set_timeout(struct vpnmasq_net *vn, struct nf_conn *ct,
+			    enum ip_conntrack_info ctinfo)
+{
+	struct nf_ct_timeout *timeout;
+
+	if (!vpnmasq_ct_claimed_new(ct, ctinfo) || nf_ct_timeout_find(ct))
+		return;
+	timeout = nf_ct_protonum(ct) == IPPROTO_UDP ? vn->ct_timeout_ike :
+		  vn->ct_timeout_esp;
+	if (!nf_ct_timeout_ext_add(ct, timeout, GFP_ATOMIC)) {
+		/* It keeps conntrack's own timeouts: shorter, never wrong. */
+		vpnmasq_stat_inc(vn, VPNMASQ_STAT_NOMEM);
+		return;
+	}
+	/*
+	 * The timeout conntrack gave the first packet stands until the
+	 * next one, which reads the entry's own: an unanswered first ISAKMP
+	 * message still ends after UDP's unreplied timeout.
+	 */
+}
+
+static void vpnmasq_ct_kill_isakmp(struct net *net, __be32 lan, __be32 remote)
+{
+	struct nf_conntrack_tuple tuple = {
+		.src.l3num = NFPROTO_IPV4,
+		.src.u3.ip = lan,
+		.src.u.udp.port = htons(VPNMASQ_ISAKMP_PORT),
+		.dst.u3.ip = remote,
+		.dst.u.udp.port = htons(VPNMASQ_ISAKMP_PORT),
+		.dst.protonum = IPPROTO_UDP,
+		.dst.dir = IP_CT_DIR_ORIGINAL,
+	};
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *ct;
+
+	/* A reply-direction zone leaves the original tuple in zone 0. */
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	if (!h)
+		return;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL && vpnmasq_ct_tracked(ct))
+		nf_ct_kill(ct);
+	nf_ct_put(ct);
+}
+
+/* The ISAKMP entries whose flows' last IKE associations have ended go. */
+void vpnmasq_ct_gone(struct vpnmasq_net *vn)
+{
+	struct vm_flow_key keys[16];
+	unsigned int n, i;
+
+	while ((n = vm_tables_ct_gone(&vn->tables, keys, ARRAY_SIZE(keys))))
+		for (i = 0; i < n; i++)
+			vpnmasq_ct_kill_isakmp(vn->net, keys[i].lan,
+					       keys[i].remote);
 }
 
 /* A new ISAKMP or ESP entry marked by vpnmasq_verdict_deferred(). */

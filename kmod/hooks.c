@@ -102,8 +102,12 @@ static unsigned int vpnmasq_prerouting_nat(void *priv, struct sk_buff *skb,
 	case IPPROTO_UDP:
 	case IPPROTO_ESP:
 		ct = nf_ct_get(skb, &ctinfo);
-		if (!ct || !vpnmasq_ct_deferred(ct, ctinfo))
+		if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct))
 			return NF_ACCEPT;
+		if (!vpnmasq_ct_deferred(ct, ctinfo)) {
+			vpnmasq_ct_set_timeout(vn, ct, ctinfo);
+			return NF_ACCEPT;
+		}
 		cfg = rcu_dereference(vn->config);
 		return vpnmasq_recheck(vn, cfg->enabled ? cfg : NULL, skb, ct);
 	default:

@@ -55,7 +55,7 @@ unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
 	pkt.now = jiffies;
-	if (vm_ike_known(&vn->tables, &pkt, &hdr, &d))
+	if (vm_ike_known(&vn->tables, cfg, &pkt, &hdr, &d))
 		return vpnmasq_verdict(vn, skb, &d);
 	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
 						iph->daddr) == RTN_LOCAL;

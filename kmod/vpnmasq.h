@@ -36,6 +36,8 @@ struct vpnmasq_pptp_calls {
 	unsigned int n;
 };
 
+struct nf_ct_timeout;
+
 struct vpnmasq_net {
 	struct net *net;
 	/* Replaced whole under @lock, read under RCU on the packet path. */
@@ -52,6 +54,9 @@ struct vpnmasq_net {
 	struct delayed_work serial_work;
 	struct nf_hook_ops *hook_ops;
 	struct vpnmasq_pptp_calls pptp;
+	/* Conntrack timeouts of vpnmasq's ISAKMP and ESP entries (ct.c). */
+	struct nf_ct_timeout *ct_timeout_ike;
+	struct nf_ct_timeout *ct_timeout_esp;
 	/*
 	 * Set in pre_exit: conntrack destroys the namespace's entries after
 	 * vpnmasq's exit has freed the counters and tables, and their destroy
@@ -116,6 +121,14 @@ unsigned int vpnmasq_verdict_deferred(struct vpnmasq_net *vn,
 				      bool untracked);
 bool vpnmasq_ct_deferred(const struct nf_conn *ct,
 			 enum ip_conntrack_info ctinfo);
+int vpnmasq_ct_timeouts_init(struct vpnmasq_net *vn,
+			     const struct vpnmasq_config *cfg);
+void vpnmasq_ct_timeouts_set(struct vpnmasq_net *vn,
+			     const struct vpnmasq_config *cfg);
+void vpnmasq_ct_timeouts_exit(struct vpnmasq_net *vn);
+void vpnmasq_ct_set_timeout(struct vpnmasq_net *vn, struct nf_conn *ct,
+			    enum ip_conntrack_info ctinfo);
+void vpnmasq_ct_gone(struct vpnmasq_net *vn);
 void vpnmasq_ct_unmark(struct nf_conn *ct);
 
 /* hooks.c */

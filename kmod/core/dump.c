@@ -4,6 +4,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jiffies.h>
+
 #include "internal.h"
 
 void vm_ike_info_fill(struct vm_ike_info *info, const struct vm_ike *e)
@@ -13,6 +15,7 @@ void vm_ike_info_fill(struct vm_ike_info *info, const struct vm_ike *e)
 	info->rcookie = READ_ONCE(e->rcookie);
 	info->lan = e->lan;
 	info->zone = e->zone;
+	info->how = e->how;
 	info->last_seen = READ_ONCE(e->last_seen);
 	info->packets = READ_ONCE(e->packets);
 }
@@ -52,6 +55,7 @@ void vm_esp_info_fill(struct vm_esp_info *info, const struct vm_esp *e)
 	info->remote = e->key.remote;
 	info->spi = e->key.spi;
 	info->dir = e->key.dir;
+	info->how = e->how;
 	info->lan = e->lan;
 	info->zone = e->zone;
 	info->last_seen = READ_ONCE(e->last_seen);
@@ -119,6 +123,45 @@ unsigned int vm_pending_snapshot(struct vm_tables *t, unsigned long skip,
 			break;
 		if (pos++ >= skip)
 			vm_pending_info_fill(&out[n++], p);
+	}
+	spin_unlock_bh(&t->lock);
+	return n;
+}
+
+static void vm_nego_info_fill(struct vm_nego_info *info,
+			      const struct vm_flow *f, unsigned long now)
+{
+	const struct vm_nego *n = f->nego;
+
+	info->remote = f->key.remote;
+	info->lan = f->key.lan;
+	info->open = vm_nego_open(n, now);
+	info->spis = info->open ? n->spis : 0;
+	info->ike_sas = info->open ? n->ike_sas : 0;
+	info->paired = info->open ? n->paired : 0;
+	info->in_flight = vm_nego_in_flight(n);
+	info->completed = n->completed;
+	info->exchange = n->last_exchange;
+	info->until = n->until;
+}
+
+unsigned int vm_nego_snapshot(struct vm_tables *t, unsigned long skip,
+			      struct vm_nego_info *out, unsigned int max,
+			      u32 *gen)
+{
+	unsigned long pos = 0, now = jiffies;
+	unsigned int n = 0;
+	struct vm_flow *f;
+
+	spin_lock_bh(&t->lock);
+	*gen = t->generation;
+	list_for_each_entry(f, &t->flows_all, all_node) {
+		if (!f->nego)
+			continue;
+		if (n == max)
+			break;
+		if (pos++ >= skip)
+			vm_nego_info_fill(&out[n++], f, now);
 	}
 	spin_unlock_bh(&t->lock);
 	return n;

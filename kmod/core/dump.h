@@ -17,6 +17,7 @@ struct vm_ike_info {
 	__be64 icookie;
 	__be64 rcookie;
 	u16 zone;
+	u8 how;			/* enum vpnmasq_how */
 	unsigned long last_seen;
 	u64 packets;
 };
@@ -35,6 +36,7 @@ struct vm_esp_info {
 	__be32 lan;
 	__be32 spi;
 	u8 dir;			/* enum vm_esp_dir */
+	u8 how;			/* enum vpnmasq_how */
 	u16 zone;
 	unsigned long last_seen;
 	u64 packets;
@@ -58,6 +60,24 @@ struct vm_pending_info {
 unsigned int vm_pending_snapshot(struct vm_tables *t, unsigned long skip,
 				 struct vm_pending_info *out, unsigned int max,
 				 u32 *gen);
+
+/* What one flow's negotiations entitle its host to. */
+struct vm_nego_info {
+	__be32 remote;
+	__be32 lan;
+	u32 spis;		/* 0 once lapsed */
+	u32 ike_sas;
+	u32 paired;
+	u32 in_flight;
+	u32 completed;
+	u8 exchange;		/* of the last one completed, 0 if none */
+	unsigned long until;
+	bool open;		/* not lapsed */
+};
+
+unsigned int vm_nego_snapshot(struct vm_tables *t, unsigned long skip,
+			      struct vm_nego_info *out, unsigned int max,
+			      u32 *gen);
 
 enum vm_event_kind {
 	VM_EV_IKE,

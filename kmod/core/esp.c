@@ -97,7 +97,7 @@ bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 static struct vm_esp *vm_esp_add(struct vm_tables *t,
 				 const struct vpnmasq_config *cfg,
 				 const struct vm_esp_key *key, struct vm_flow *f,
-				 __be32 gw, unsigned long now)
+				 __be32 gw, u8 how, unsigned long now)
 {
 	struct vm_esp *e;
 
@@ -112,6 +112,7 @@ static struct vm_esp *vm_esp_add(struct vm_tables *t,
 	}
 	e->key = *key;
 	e->gw = gw;
+	e->how = how;
 	e->flow = f;
 	e->lan = f->key.lan;
 	e->zone = f->host->zone;
@@ -191,8 +192,10 @@ void vm_esp_promote(struct vm_tables *t,
 			e = f ? rhashtable_lookup_fast(&t->esp, &key,
 						       vm_esp_params) : NULL;
 			if (f && !e) {
-				e = vm_esp_add(t, cfg, &key, f, 0, now);
-				if (e && !p->pending)
+				e = vm_esp_add(t, cfg, &key, f, 0,
+					       VPNMASQ_HOW_SENT, now);
+				if (e && !p->pending &&
+				    !vm_nego_take_paired(f, now))
 					vm_pending_set(t, p, f, h->spi, now);
 			}
 			if (e && e->flow == f) {
@@ -209,22 +212,13 @@ void vm_esp_promote(struct vm_tables *t,
 	}
 }
 
-static struct vm_flow *vm_peer_only_ike_flow(struct vm_peer *p)
-{
-	struct vm_flow *f;
-
-	if (!p || p->ike_flows != 1 || p->ike_local)
-		return NULL;
-	list_for_each_entry(f, &p->flows, peer_node)
-		if (f->n_ike)
-			return f;
-	return NULL;
-}
-
 /*
  * An inbound SPI never seen before, to the gateway, not one of the
- * gateway's own SAs. It belongs to the host whose new outbound SPI waits for
- * its reply, or else to the only host with IKE state with that remote;
+ * gateway's own SAs. Its owner is a host that earned it:
+ *   - the only host that just negotiated with that remote (and the remote
+ *     sent first on the new SA), unless another host's new SA is pending;
+ *   - else the host whose new outbound SPI awaits its reply (the pending
+ *     slot: serialization is the fallback where several negotiated);
  * otherwise nobody may claim it (no hole punching): the refusal is left to
  * the caller to count (d->refusal), who may first let DNAT have a look.
  */
@@ -234,9 +228,11 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 {
 	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
 				  .dir = VM_ESP_IN };
-	struct vm_flow *f, *pending = NULL;
+	struct vm_flow *f, *pending = NULL, *owner = NULL;
+	unsigned int entitled = 0;
 	struct vm_peer *p;
 	struct vm_esp *e;
+	u8 how;
 
 	d->verdict = VM_PASS;
 	d->inbound = true;
@@ -262,28 +258,36 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	if (!pkt->recheck)
 		vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
 	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
-	if (p && p->pending) {
+	if (p) {
 		pending = p->pending;
-		f = pending;
+		owner = vm_nego_spi_owner(p, pkt->now, &entitled);
+	}
+	if (owner && (!pending || pending == owner)) {
+		f = owner;
+		how = VPNMASQ_HOW_NEGOTIATION;
 	} else {
-		f = vm_peer_only_ike_flow(p);
+		f = pending;
+		how = VPNMASQ_HOW_PENDING;
 	}
 	/* A second look binds nothing: whoever may own it now, it is refused. */
 	if (!f || pkt->recheck) {
-		d->refusal = f || (p && p->ike_flows > 1) ?
+		d->refusal = f || entitled || (p && p->ike_flows > 1) ?
 			     VPNMASQ_STAT_ESP_AMBIGUOUS :
 			     VPNMASQ_STAT_ESP_REFUSED_NO_IKE;
 		net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
 				    ntohl(spi), &pkt->saddr);
 		goto out;
 	}
-	if (!vm_esp_add(t, cfg, &key, f, pkt->daddr, pkt->now))
+	if (!vm_esp_add(t, cfg, &key, f, pkt->daddr, how, pkt->now))
 		goto out;
-	vm_stat(t, VPNMASQ_STAT_ESP_ASSOCIATED);
+	vm_stat(t, how == VPNMASQ_HOW_PENDING ? VPNMASQ_STAT_ESP_ASSOCIATED :
+		   VPNMASQ_STAT_ESP_NEGO_BOUND);
+	/* Sent before the host's own new SPI: that one awaits nothing. */
+	vm_nego_take_spi(f, f != pending, pkt->now);
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;
-	if (pending) {
+	if (pending == f) {
 		vm_pending_clear(t, p, VPNMASQ_REASON_ANSWERED);
 		vm_esp_promote(t, cfg, p, pkt->now);
 		vm_flow_put_if_unused(t, pending);
@@ -298,6 +302,7 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 {
 	struct vm_esp_key key = { .remote = pkt->daddr, .spi = spi,
 				  .dir = VM_ESP_OUT };
+	struct vm_flow_key fkey = { .lan = pkt->saddr, .remote = pkt->daddr };
 	struct vm_held *h;
 	struct vm_peer *p;
 	struct vm_flow *f;
@@ -324,6 +329,22 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	p = vm_peer_get(t, pkt->daddr);
 	if (!p)
 		goto out;
+	/*
+	 * The remote already sent on the SA this one pairs with (a
+	 * negotiation's): it awaits no reply, so it neither waits behind
+	 * another host's new SA nor takes the slot itself.
+	 */
+	f = rhashtable_lookup_fast(&t->flows, &fkey, vm_flow_params);
+	if (f && vm_nego_take_paired(f, pkt->now)) {
+		if (!vm_esp_add(t, cfg, &key, f, 0, VPNMASQ_HOW_SENT,
+				pkt->now))
+			goto out;
+		vm_stat(t, VPNMASQ_STAT_ESP_SERIAL_SKIPPED);
+		vm_host_touch(f->host, pkt->now);
+		d->verdict = VM_ZONE;
+		d->zone = f->host->zone;
+		goto out;
+	}
 	if (p->pending && p->pending->key.lan != pkt->saddr) {
 		/* Another host's new SA to this remote awaits its reply. */
 		if (!handle || p->n_held >= cfg->hold_max) {
@@ -350,7 +371,7 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_peer_put_if_unused(t, p);
 		goto out;
 	}
-	if (!vm_esp_add(t, cfg, &key, f, 0, pkt->now)) {
+	if (!vm_esp_add(t, cfg, &key, f, 0, VPNMASQ_HOW_SENT, pkt->now)) {
 		vm_flow_put_if_unused(t, f);
 		goto out;
 	}

@@ -31,6 +31,7 @@ struct vm_esp {
 	struct vm_flow *flow;
 	__be32 lan;			/* flow->key.lan */
 	u16 zone;			/* flow->host->zone */
+	u8 how;				/* enum vpnmasq_how */
 	unsigned long last_seen;
 	u64 packets;			/* approximate under concurrency */
 	u64 bytes;

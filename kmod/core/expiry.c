@@ -48,7 +48,7 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 {
 	unsigned long ike_to = (unsigned long)cfg->ike_timeout * HZ;
 	unsigned long esp_to = (unsigned long)cfg->esp_timeout * HZ;
-	unsigned long oldest, seen;
+	unsigned long oldest, seen, idle;
 	struct vm_flow *f, *ftmp;
 	struct vm_host *h, *htmp;
 	struct vm_ike *e, *etmp;
@@ -57,20 +57,6 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(f, ftmp, &t->flows_all, all_node) {
-		if (f->n_ike && vm_idle(f->ike_oldest, now, ike_to)) {
-			oldest = now;
-			list_for_each_entry_safe(e, etmp, &f->ike, list) {
-				seen = READ_ONCE(e->last_seen);
-				if (vm_idle(seen, now, ike_to)) {
-					vm_ike_del(t, e, VPNMASQ_REASON_EXPIRED);
-					vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
-					n++;
-				} else if (time_before(seen, oldest)) {
-					oldest = seen;
-				}
-			}
-			f->ike_oldest = oldest;
-		}
 		if (f->n_esp && vm_idle(f->esp_oldest, now, esp_to)) {
 			oldest = now;
 			list_for_each_entry_safe(s, stmp, &f->esp, list) {
@@ -85,6 +71,30 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			}
 			f->esp_oldest = oldest;
 		}
+		/*
+		 * One tunnel, one lifetime: IKE SAs stay while the host's ESP
+		 * with that remote lives, however quiet they are. An exchange
+		 * the remote never answered ends as soon as conntrack would
+		 * have ended an unanswered flow.
+		 */
+		idle = READ_ONCE(f->ike_answered) ? ike_to :
+		       min(ike_to, VM_IKE_UNANSWERED);
+		if (f->n_ike && !f->n_esp && vm_idle(f->ike_oldest, now, idle)) {
+			oldest = now;
+			list_for_each_entry_safe(e, etmp, &f->ike, list) {
+				seen = READ_ONCE(e->last_seen);
+				if (vm_idle(seen, now, idle)) {
+					vm_ike_del(t, e, VPNMASQ_REASON_EXPIRED);
+					vm_stat(t, VPNMASQ_STAT_IKE_EXPIRED);
+					n++;
+				} else if (time_before(seen, oldest)) {
+					oldest = seen;
+				}
+			}
+			f->ike_oldest = oldest;
+		}
+		if (f->nego)
+			vm_nego_gc(t, f, cfg, now);
 		vm_flow_put_if_unused(t, f);
 	}
 	list_for_each_entry_safe(e, etmp, &t->local_ike, list) {

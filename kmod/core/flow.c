@@ -160,17 +160,50 @@ err_peer:
 	return NULL;
 }
 
-/* A flow without associations goes; its host keeps the zone for a while. */
+/*
+ * A flow without associations goes, once its conntrack entry is taken care
+ * of; its host keeps the zone for a while.
+ */
 void vm_flow_put_if_unused(struct vm_tables *t, struct vm_flow *f)
 {
 	struct vm_peer *p = f->peer;
 
-	if (f->n_ike || f->n_esp || p->pending == f)
+	if (f->n_ike || f->n_esp || p->pending == f || f->ct_gone)
 		return;
 	rhashtable_remove_fast(&t->flows, &f->node, vm_flow_params);
 	list_del_rcu(&f->peer_node);
-	list_del(&f->all_node);
+	list_del_init(&f->all_node);
 	f->host->nflows--;
+	vm_nego_free(f);
 	kfree_rcu(f, rcu);
 	vm_peer_put_if_unused(t, p);
+}
+
+void vm_flow_ct_gone(struct vm_tables *t, struct vm_flow *f)
+{
+	if (f->ct_gone)
+		return;
+	f->ct_gone = true;
+	list_add_tail(&f->ct_gone_node, &t->ct_gone);
+}
+
+unsigned int vm_tables_ct_gone(struct vm_tables *t, struct vm_flow_key *keys,
+			       unsigned int max)
+{
+	struct vm_flow *f, *tmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(f, tmp, &t->ct_gone, ct_gone_node) {
+		if (n == max)
+			break;
+		list_del(&f->ct_gone_node);
+		f->ct_gone = false;
+		/* A new IKE association lives in the entry again: it stays. */
+		if (!f->n_ike)
+			keys[n++] = f->key;
+		vm_flow_put_if_unused(t, f);
+	}
+	spin_unlock_bh(&t->lock);
+	return n;
 }

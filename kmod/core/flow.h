@@ -17,6 +17,8 @@
 #include <linux/rhashtable.h>
 #include <linux/types.h>
 
+#include "nego.h"
+
 struct vm_host {
 	struct rhash_head node;
 	__be32 addr;
@@ -74,6 +76,17 @@ struct vm_flow {
 	 */
 	unsigned long ike_oldest;
 	unsigned long esp_oldest;
+	/* Its negotiations, when any was seen (under lock). */
+	struct vm_nego *nego;
+	/* The remote answered on one of its IKE SAs (set without a lock). */
+	bool ike_answered;
+	/*
+	 * Its ISAKMP conntrack entry outlives conntrack's UDP timeouts and
+	 * ends with the flow's last IKE association: queued here (in
+	 * tables->ct_gone) until the glue has deleted it.
+	 */
+	struct list_head ct_gone_node;
+	bool ct_gone;
 	struct rcu_head rcu;
 };
 

@@ -12,6 +12,12 @@
 #include "isakmp.h"
 
 #define VM_ZONE_SPACE 65536
+/*
+ * A host's IKE exchanges a remote never answered end after this idle time,
+ * as conntrack's unanswered UDP flows would (its replied ones would end
+ * far sooner than real IKE SAs do: those vpnmasq keeps for ike_timeout).
+ */
+#define VM_IKE_UNANSWERED (60 * HZ)
 
 static const struct rhashtable_params vm_host_params = {
 	.key_len = sizeof(__be32),
@@ -113,6 +119,14 @@ struct vm_flow *vm_flow_get(struct vm_tables *t,
 			    const struct vpnmasq_config *cfg, __be32 lan,
 			    __be32 remote, unsigned long now);
 void vm_flow_put_if_unused(struct vm_tables *t, struct vm_flow *f);
+/* Not yet removed: still in the tables. */
+static inline bool vm_flow_live(const struct vm_flow *f)
+{
+	return !list_empty(&f->all_node);
+}
+
+/* Its ISAKMP conntrack entry is to go (the glue takes it, see tables.h). */
+void vm_flow_ct_gone(struct vm_tables *t, struct vm_flow *f);
 
 /* isakmp.c */
 void vm_ike_del(struct vm_tables *t, struct vm_ike *e,
@@ -129,6 +143,23 @@ void vm_esp_promote(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		    struct vm_peer *p, unsigned long now);
 unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
 			   __be32 lan);
+
+/* nego.c */
+void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		  struct vm_flow *f, const struct vm_isakmp *hdr,
+		  enum vm_dir dir, unsigned long now);
+bool vm_nego_open(const struct vm_nego *n, unsigned long now);
+struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long now,
+				  unsigned int *n);
+struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
+				  unsigned int *n);
+void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now);
+void vm_nego_take_ike(struct vm_flow *f);
+bool vm_nego_take_paired(struct vm_flow *f, unsigned long now);
+void vm_nego_gc(struct vm_tables *t, struct vm_flow *f,
+		const struct vpnmasq_config *cfg, unsigned long now);
+void vm_nego_free(struct vm_flow *f);
+unsigned int vm_nego_in_flight(const struct vm_nego *n);
 
 /* dump.c */
 void vm_ike_info_fill(struct vm_ike_info *info, const struct vm_ike *e);

@@ -25,6 +25,7 @@ int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr)
 	hdr->version = buf[17];
 	hdr->exchange = buf[18];
 	hdr->flags = buf[19];
+	memcpy(&hdr->msgid, buf + 20, 4);
 	msglen = (u32)buf[24] << 24 | (u32)buf[25] << 16 |
 		 (u32)buf[26] << 8 | buf[27];
 
@@ -56,7 +57,8 @@ static struct vm_ike *vm_ike_add(struct vm_tables *t,
 				 const struct vpnmasq_config *cfg,
 				 const struct vm_ike_key *key,
 				 struct vm_flow *f, struct vm_peer *p,
-				 const struct vm_isakmp *hdr, unsigned long now)
+				 const struct vm_isakmp *hdr, u8 how,
+				 unsigned long now)
 {
 	struct vm_ike *e;
 
@@ -75,6 +77,7 @@ static struct vm_ike *vm_ike_add(struct vm_tables *t,
 		e->lan = f->key.lan;
 		e->zone = f->host->zone;
 	}
+	e->how = how;
 	e->rcookie = hdr->rcookie;
 	e->last_seen = now;
 	e->packets = 1;
@@ -109,8 +112,12 @@ void vm_ike_del(struct vm_tables *t, struct vm_ike *e,
 	rhashtable_remove_fast(&t->ike, &e->node, vm_ike_params);
 	list_del(&e->list);
 	if (f) {
-		if (!--f->n_ike)
+		if (!--f->n_ike) {
 			f->peer->ike_flows--;
+			/* Its conntrack entry ends with it, unless it ended first. */
+			if (reason != VPNMASQ_REASON_CT_GONE)
+				vm_flow_ct_gone(t, f);
+		}
 	} else {
 		struct vm_peer *p;
 
@@ -162,12 +169,15 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 		d->verdict = VM_DROP;
 		goto out;
 	}
-	e = vm_ike_add(t, cfg, &key, f, f->peer, hdr, pkt->now);
+	e = vm_ike_add(t, cfg, &key, f, f->peer, hdr, VPNMASQ_HOW_SENT,
+		       pkt->now);
 	if (!e) {
 		vm_flow_put_if_unused(t, f);
 		d->verdict = VM_DROP;
 		goto out;
 	}
+	if (vm_nego_exchange(hdr->version, hdr->exchange))
+		vm_nego_note(t, cfg, f, hdr, VM_DIR_OUT, pkt->now);
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;
@@ -177,47 +187,87 @@ out:
 
 /*
  * An inbound packet whose initiator cookie nobody owns: a remote starting a
- * new exchange. Deliver it only if exactly one LAN host (and not the gateway
- * itself) has IKE state with that remote; never guess between several.
- * Called under rcu_read_lock.
+ * new IKE SA. It is the host's that just negotiated one with that remote
+ * (CREATE_CHILD_SA: an IKE SA rekey) if exactly one did; else it is
+ * delivered if exactly one LAN host (and not the gateway itself) has IKE
+ * state with that remote. Never a guess between several.
  */
 static void vm_ike_inbound_unknown(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg,
 				   const struct vm_pkt *pkt,
+				   const struct vm_isakmp *hdr,
 				   struct vm_decision *d)
 {
+	struct vm_ike_key key = { .remote = pkt->saddr,
+				  .icookie = hdr->icookie };
+	struct vm_flow *f, *owner;
+	unsigned int entitled;
 	struct vm_peer *p;
-	struct vm_flow *f;
 	u32 flows, local;
 
-	p = rhashtable_lookup(&t->peers, &pkt->saddr, vm_peer_params);
-	flows = p ? READ_ONCE(p->ike_flows) : 0;
-	local = p ? READ_ONCE(p->ike_local) : 0;
-	if (!flows) {
+	spin_lock_bh(&t->lock);
+	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
+	if (!p) {
 		/* Nobody behind us talks to it: it is the gateway's. */
 		vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
-		return;
+		goto out;
 	}
-	if (flows > 1 || local || pkt->recheck) {
+	flows = p->ike_flows;
+	local = p->ike_local;
+	owner = vm_nego_ike_owner(p, pkt->now, &entitled);
+	if (owner && !local && !pkt->recheck) {
+		if (rhashtable_lookup_fast(&t->ike, &key, vm_ike_params) ||
+		    !vm_ike_add(t, cfg, &key, owner, p, hdr,
+				VPNMASQ_HOW_NEGOTIATION, pkt->now)) {
+			d->verdict = VM_DROP;
+			goto out;
+		}
+		vm_nego_take_ike(owner);
+		vm_stat(t, VPNMASQ_STAT_IKE_NEGO_BOUND);
+		vm_host_touch(owner->host, pkt->now);
+		d->verdict = VM_ZONE;
+		d->zone = owner->host->zone;
+		goto out;
+	}
+	if (!flows && !entitled) {
+		vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
+		goto out;
+	}
+	if (flows > 1 || local || entitled || pkt->recheck) {
 		net_dbg_ratelimited("new ISAKMP exchange from %pI4 is ambiguous: %u hosts\n",
 				    &pkt->saddr, flows + !!local);
 		d->verdict = VM_DROP;
 		d->refusal = VPNMASQ_STAT_IKE_AMBIGUOUS;
-		return;
+		goto out;
 	}
-	list_for_each_entry_rcu(f, &p->flows, peer_node) {
-		if (READ_ONCE(f->n_ike)) {
+	list_for_each_entry(f, &p->flows, peer_node) {
+		if (f->n_ike) {
 			vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
 			vm_host_touch(f->host, pkt->now);
 			d->verdict = VM_ZONE;
 			d->zone = f->host->zone;
-			return;
+			goto out;
 		}
 	}
-	/* The only flow went away meanwhile. */
-	vm_stat(t, VPNMASQ_STAT_IKE_UNKNOWN);
+out:
+	spin_unlock_bh(&t->lock);
 }
 
-static bool vm_ike_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
+/* A message of a host's known IKE SA: it may be part of a negotiation. */
+static void vm_ike_seen(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			struct vm_ike *e, const struct vm_isakmp *hdr,
+			enum vm_dir dir, unsigned long now)
+{
+	vm_ike_touch(e, hdr, now);
+	if (dir == VM_DIR_IN && !READ_ONCE(e->flow->ike_answered))
+		WRITE_ONCE(e->flow->ike_answered, true);
+	if (vm_nego_exchange(hdr->version, hdr->exchange))
+		vm_nego_seen(t, cfg, e->flow, hdr, dir, now);
+}
+
+static bool vm_ike_known_in(struct vm_tables *t,
+			    const struct vpnmasq_config *cfg,
+			    const struct vm_pkt *pkt,
 			    const struct vm_isakmp *hdr,
 			    struct vm_decision *d)
 {
@@ -231,7 +281,7 @@ static bool vm_ike_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
 		return false;
 	d->inbound = true;
 	if (e->flow) {
-		vm_ike_touch(e, hdr, pkt->now);
+		vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, pkt->now);
 		vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
 		d->verdict = VM_ZONE;
 		d->zone = e->zone;
@@ -244,7 +294,9 @@ static bool vm_ike_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
  * (the LAN address is part of the answer), so this needs no to_local;
  * anything else is for vm_ike_new().
  */
-static bool vm_ike_known_out(struct vm_tables *t, const struct vm_pkt *pkt,
+static bool vm_ike_known_out(struct vm_tables *t,
+			     const struct vpnmasq_config *cfg,
+			     const struct vm_pkt *pkt,
 			     const struct vm_isakmp *hdr,
 			     struct vm_decision *d)
 {
@@ -255,26 +307,27 @@ static bool vm_ike_known_out(struct vm_tables *t, const struct vm_pkt *pkt,
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
 	if (!e || !e->flow || e->lan != pkt->saddr)
 		return false;
-	vm_ike_touch(e, hdr, pkt->now);
+	vm_ike_seen(t, cfg, e, hdr, VM_DIR_OUT, pkt->now);
 	d->inbound = false;
 	d->verdict = VM_ZONE;
 	d->zone = e->zone;
 	return true;
 }
 
-bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
-		  const struct vm_isakmp *hdr, struct vm_decision *d)
+bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		  const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
+		  struct vm_decision *d)
 {
 	bool known;
 
 	d->verdict = VM_PASS;
 	rcu_read_lock();
 	if (vm_likely_inbound(t, pkt))
-		known = vm_ike_known_in(t, pkt, hdr, d) ||
-			vm_ike_known_out(t, pkt, hdr, d);
+		known = vm_ike_known_in(t, cfg, pkt, hdr, d) ||
+			vm_ike_known_out(t, cfg, pkt, hdr, d);
 	else
-		known = vm_ike_known_out(t, pkt, hdr, d) ||
-			vm_ike_known_in(t, pkt, hdr, d);
+		known = vm_ike_known_out(t, cfg, pkt, hdr, d) ||
+			vm_ike_known_in(t, cfg, pkt, hdr, d);
 	rcu_read_unlock();
 	return known;
 }
@@ -293,9 +346,7 @@ void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		return;
 	if (pkt->to_local) {
 		vm_local_seen(t, pkt->daddr);
-		rcu_read_lock();
-		vm_ike_inbound_unknown(t, pkt, d);
-		rcu_read_unlock();
+		vm_ike_inbound_unknown(t, cfg, pkt, hdr, d);
 		return;
 	}
 	/* Forwarded from a LAN host: a cookie another host owns? */
@@ -333,7 +384,8 @@ void vm_ike_local_out(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	spin_lock_bh(&t->lock);
 	if (!rhashtable_lookup_fast(&t->ike, &key, vm_ike_params)) {
 		p = vm_peer_get(t, pkt->daddr);
-		if (p && !vm_ike_add(t, cfg, &key, NULL, p, hdr, pkt->now))
+		if (p && !vm_ike_add(t, cfg, &key, NULL, p, hdr,
+				     VPNMASQ_HOW_GATEWAY, pkt->now))
 			vm_peer_put_if_unused(t, p);
 	}
 	spin_unlock_bh(&t->lock);

@@ -28,6 +28,7 @@ struct vm_ike {
 	struct vm_flow *flow;		/* NULL: the gateway's own */
 	__be32 lan;			/* flow->key.lan, 0 for the gateway's */
 	u16 zone;			/* flow->host->zone */
+	u8 how;				/* enum vpnmasq_how */
 	unsigned long last_seen;
 	u64 packets;			/* approximate under concurrency */
 	struct list_head list;		/* flow->ike or tables->local_ike */
@@ -44,6 +45,7 @@ struct vm_isakmp {
 	u8 version;
 	u8 exchange;
 	u8 flags;
+	__be32 msgid;
 };
 
 int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
@@ -54,8 +56,9 @@ int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
  * pkt->to_local (a route lookup the caller can then skip); if it returns
  * false, vm_ike_new() decides with pkt->to_local set.
  */
-bool vm_ike_known(struct vm_tables *t, const struct vm_pkt *pkt,
-		  const struct vm_isakmp *hdr, struct vm_decision *d);
+bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		  const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
+		  struct vm_decision *d);
 void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
 		struct vm_decision *d);
@@ -66,7 +69,7 @@ static inline void vm_ike_classify(struct vm_tables *t,
 				   const struct vm_isakmp *hdr,
 				   struct vm_decision *d)
 {
-	if (!vm_ike_known(t, pkt, hdr, d))
+	if (!vm_ike_known(t, cfg, pkt, hdr, d))
 		vm_ike_new(t, cfg, pkt, hdr, d);
 }
 

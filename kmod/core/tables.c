@@ -61,6 +61,7 @@ int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats)
 	INIT_LIST_HEAD(&t->hosts_all);
 	INIT_LIST_HEAD(&t->flows_all);
 	INIT_LIST_HEAD(&t->local_ike);
+	INIT_LIST_HEAD(&t->ct_gone);
 	INIT_LIST_HEAD(&t->pending_peers);
 	t->stats = stats;
 	t->zone_hold = 660 * HZ;
@@ -95,12 +96,16 @@ err_peers:
 
 void vm_tables_exit(struct vm_tables *t)
 {
+	struct vm_flow_key keys[16];
 	struct vm_host *h, *htmp;
 
 	spin_lock_bh(&t->lock);
 	t->dead = true;
 	spin_unlock_bh(&t->lock);
 	vm_tables_flush(t, 0, VM_FLUSH_ALL);
+	/* The caller removes every conntrack entry of vpnmasq's. */
+	while (vm_tables_ct_gone(t, keys, ARRAY_SIZE(keys)))
+		;
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(h, htmp, &t->hosts_all, all_node)
 		vm_host_del(t, h);

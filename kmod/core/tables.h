@@ -54,6 +54,7 @@ struct vm_tables {
 	struct list_head hosts_all;
 	struct list_head flows_all;
 	struct list_head local_ike;
+	struct list_head ct_gone;	/* flows, see vm_tables_ct_gone() */
 	/* The gateway address new inbound traffic came to last (a hint). */
 	__be32 local_hint;
 	unsigned long *zones_used;	/* 65536 bits, on first use */
@@ -159,6 +160,14 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
  */
 unsigned int vm_tables_flush(struct vm_tables *t, __be32 lan,
 			     unsigned int what);
+/*
+ * ISAKMP conntrack entries outlive conntrack's UDP timeouts (their lifetime
+ * is the associations'): when a flow's last IKE association ends other
+ * than with its entry, the flow is queued until the caller has deleted
+ * the entry. Takes up to @max of them into @keys; returns how many.
+ */
+unsigned int vm_tables_ct_gone(struct vm_tables *t, struct vm_flow_key *keys,
+			       unsigned int max);
 /*
  * Removes the associations (and serialization state) of every flow that
  * @cfg's LAN scope no longer covers. Returns how many went. May not sleep.
