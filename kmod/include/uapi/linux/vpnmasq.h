@@ -234,12 +234,14 @@ enum vpnmasq_reason {
 /*
  * A negotiation entitles its host for nego_window to nego_spis new inbound
  * SPIs: the remote may send first on its new SA well after the exchange,
- * and an exchange creates one SA pair per protocol (ESP, maybe AH).
+ * and an exchange creates one inbound SA per protocol (ESP; 2 for AH+ESP).
+ * One is the tightest: a host's entitlement ends with its new SPI, so that
+ * it cannot stand beside another host's for the next one.
  */
 #define VPNMASQ_NEGO_WINDOW_DEFAULT	120
 #define VPNMASQ_NEGO_WINDOW_MIN		1
 #define VPNMASQ_NEGO_WINDOW_MAX		3600
-#define VPNMASQ_NEGO_SPIS_DEFAULT	2
+#define VPNMASQ_NEGO_SPIS_DEFAULT	1
 #define VPNMASQ_NEGO_SPIS_MAX		16
 /* Prefixes in the LAN scope; the default is 10/8, 172.16/12, 192.168/16. */
 #define VPNMASQ_LAN_MAX			16
