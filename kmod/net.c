@@ -88,6 +88,8 @@ static void vpnmasq_gc_work(struct work_struct *work)
 	cfg = *rcu_dereference(vn->config);
 	rcu_read_unlock();
 	vn->tables.zone_hold = vpnmasq_zone_hold(vn->net, &cfg);
+	vn->tables.ike_unanswered =
+		nf_udp_pernet(vn->net)->timeouts[UDP_CT_UNREPLIED];
 	vm_tables_gc(&vn->tables, &cfg, jiffies);
 	vpnmasq_ct_gone(vn);
 	vpnmasq_pptp_gc(vn);

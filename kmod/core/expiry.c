@@ -78,7 +78,7 @@ unsigned int vm_tables_gc(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		 * have ended an unanswered flow.
 		 */
 		idle = READ_ONCE(f->ike_answered) ? ike_to :
-		       min(ike_to, VM_IKE_UNANSWERED);
+		       min(ike_to, t->ike_unanswered);
 		if (f->n_ike && !f->n_esp && vm_idle(f->ike_oldest, now, idle)) {
 			oldest = now;
 			list_for_each_entry_safe(e, etmp, &f->ike, list) {

@@ -12,12 +12,6 @@
 #include "isakmp.h"
 
 #define VM_ZONE_SPACE 65536
-/*
- * A host's IKE exchanges a remote never answered end after this idle time,
- * as conntrack's unanswered UDP flows would (its replied ones would end
- * far sooner than real IKE SAs do: those vpnmasq keeps for ike_timeout).
- */
-#define VM_IKE_UNANSWERED (60 * HZ)
 
 static const struct rhashtable_params vm_host_params = {
 	.key_len = sizeof(__be32),

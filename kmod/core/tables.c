@@ -65,6 +65,7 @@ int vm_tables_init(struct vm_tables *t, struct vpnmasq_stats __percpu *stats)
 	INIT_LIST_HEAD(&t->pending_peers);
 	t->stats = stats;
 	t->zone_hold = 660 * HZ;
+	t->ike_unanswered = 30 * HZ;
 
 	err = rhashtable_init(&t->hosts, &vm_host_params);
 	if (err)

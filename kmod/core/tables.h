@@ -77,6 +77,13 @@ struct vm_tables {
 	u32 generation;
 	/* A zone is not reused before every conntrack entry in it expired. */
 	unsigned long zone_hold;
+	/*
+	 * IKE exchanges a remote never answered end after this idle time, as
+	 * conntrack ends unanswered UDP flows (its answered ones would end far
+	 * sooner than real IKE SAs do: those live ike_timeout). The glue sets
+	 * it from the namespace's UDP unreplied timeout.
+	 */
+	unsigned long ike_unanswered;
 	/* Set when the namespace goes: late conntrack destroys are ignored. */
 	bool dead;
 	struct vpnmasq_stats __percpu *stats;

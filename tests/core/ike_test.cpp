@@ -292,7 +292,7 @@ TEST_F(Ike, RandomizedAgainstNaiveModel)
 	std::map<__be32, unsigned long> active;	// host -> last delivery
 	cfg.ike_timeout = 600; // a few of each expiry in 20 000 steps
 	const unsigned long timeout = cfg.ike_timeout * HZ;
-	const unsigned long unanswered = 60 * HZ;
+	const unsigned long unanswered = t.ike_unanswered;
 	t.zone_hold = 2 * timeout;
 	cfg.zone_count = 4; // fewer zones than hosts: reuse happens
 

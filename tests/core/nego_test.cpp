@@ -267,14 +267,18 @@ TEST_F(Nego, IkeSasLiveWhileTheirHostsEspDoes)
 	EXPECT_EQ(vm_tables_ct_gone(&t, keys, 4), 0u);
 }
 
-TEST_F(Nego, AnExchangeNobodyAnswersEndsWithinAMinute)
+TEST_F(Nego, AnExchangeNobodyAnswersEndsAsConntrackWouldEndIt)
 {
+	t.ike_unanswered = 30 * HZ; // the namespace's UDP unreplied timeout
 	EXPECT_EQ(msg(a, true, 0xdead, kV1, 2, 0, 0, 0).verdict, VM_ZONE);
-	jiffies += 61 * HZ;
+	jiffies += 29 * HZ;
+	gc();
+	EXPECT_EQ(t.n_ike, 1u);
+	jiffies += 2 * HZ;
 	gc();
 	EXPECT_EQ(t.n_ike, 0u);
 	ike_sa(b, 0xb0);
-	jiffies += 61 * HZ;
+	jiffies += 31 * HZ;
 	gc();
 	EXPECT_EQ(t.n_ike, 1u) << "answered: ike_timeout";
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "format.hpp"
 
 namespace vpnmasq {
 
@@ -89,8 +90,7 @@ std::string showconf_text(const Config &c)
 		auto v = c.value(k);
 		if (!v)
 			continue;
-		std::string value = k.boolean && *v <= 1 ? (*v ? "on" : "off") : std::to_string(*v);
-		s += "set " + std::string(k.name) + " " + value + "\n";
+		s += "set " + std::string(k.name) + " " + value_conf(k, *v) + "\n";
 	}
 	return s;
 }

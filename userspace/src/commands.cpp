@@ -30,7 +30,7 @@ constexpr std::array kOptions{
 	GlobalOption{"-j", "--json", "", "print JSON (compact); errors stay text on stderr"},
 	GlobalOption{"-p", "--pretty", "", "indent the JSON"},
 	GlobalOption{"-s", "--stats", "",
-		     "tables get their per-entry counter columns (packets, bytes, GRE)"},
+		     "add per-entry counter columns (packets, bytes, GRE, negotiations)"},
 	GlobalOption{"-t", "--timestamp", "",
 		     "monitor: each event starts with the local time (JSON: \"time\")"},
 	GlobalOption{"", "--no-headers", "", "tables without their header line"},
@@ -238,16 +238,25 @@ int cmd_completion(Context &c)
 
 constexpr std::array kCommands{
 	Command{"show",
-		"[ike|esp|pending|pptp|all] [lan ADDR] [peer ADDR]",
+		"[ike|esp|pending|pptp|nego|all] [lan ADDR] [peer ADDR]",
 		"summary (version, tunables, non-zero counters), or association tables",
 		"Without a table: the module's version, its tunables, the table sizes and the\n"
 		"non-zero counters. With a table, its entries; \"all\" lists every table, one\n"
-		"after another (JSON: "
-		"{\"ike\":[...],\"esp\":[...],\"pending\":[...],\"pptp\":[...]}).\n"
+		"after another (JSON: one object with a list per table,\n"
+		"{\"ike\":[...],\"esp\":[...],\"pending\":[...],\"pptp\":[...],\"nego\":[...]}).\n"
 		"  lan ADDR   only the entries of this LAN host\n"
-		"  peer ADDR  only the entries with this remote (pptp: this server)\n"
-		"Counter columns (packets, bytes, GRE) need -s; JSON always has them.\n",
-		{.first = "ike esp pending pptp all",
+		"  peer ADDR  only the entries with this remote (pptp: the remote end)\n"
+		"ike's and esp's HOW: how the entry came to name its LAN host (sent, pending,\n"
+		"only-host, negotiation, gateway).\n"
+		"pptp's DIR: out, the LAN host called a remote server; in, a remote client\n"
+		"called a server on the LAN host through a port forward.\n"
+		"nego: per LAN host and remote, what its completed negotiations entitle it to\n"
+		"for LEFT more: SPIS unknown inbound SPIs, IKE-SAS new IKE SAs the remote\n"
+		"starts, PAIRED new outbound SPIs that need not wait; IN-FLIGHT exchanges\n"
+		"begun, LAST the type of the last completed one.\n"
+		"Counter columns (packets, bytes, GRE, negotiations completed) need -s; JSON\n"
+		"always has them.\n",
+		{.first = "ike esp pending pptp nego all",
 		 .options = "lan peer",
 		 .value_after = "lan peer",
 		 .first_required = true},
@@ -255,21 +264,26 @@ constexpr std::array kCommands{
 	Command{"get",
 		"[KEY|all]",
 		"print one tunable or all of them",
-		"Prints the value of KEY as a number (as set takes it), or every tunable.\n",
+		"Prints the value of KEY as set takes it (a number; lan as PREFIX,PREFIX...\n"
+		"or none), or every tunable.\n",
 		{.first = "@keys all", .first_required = true},
 		cmd_get},
 	Command{"set",
 		"KEY VALUE [KEY VALUE]...",
 		"change tunables in one message: all of them or none",
 		"Every KEY VALUE pair goes into one message: the kernel applies all of them\n"
-		"or, if one is refused, none. Needs CAP_NET_ADMIN.\n",
+		"or, if one is refused, none. Needs CAP_NET_ADMIN.\n"
+		"lan takes the whole scope at once: PREFIX[,PREFIX]... (ADDR/LEN, or ADDR for\n"
+		"one host; no host bits set, at most 16), default (the RFC 1918 ranges) or\n"
+		"none, e.g.: set lan 192.168.1.0/24,10.8.0.0/16\n",
 		{.first = "@keys", .pairs = true},
 		cmd_set},
 	Command{"showconf",
 		"",
 		"print the tunables as a file that -b reads back",
 		"A comment header, then one 'set KEY VALUE' line per tunable (booleans as\n"
-		"on/off). Edit it and apply it with: vpnmasq-ctl -b FILE\n",
+		"on/off, lan as PREFIX,PREFIX... or none). Edit it and apply it with:\n"
+		"vpnmasq-ctl -b FILE\n",
 		{},
 		cmd_showconf},
 	Command{"flush",
@@ -308,8 +322,8 @@ constexpr std::array kCommands{
 		"print associations as they come and go, until SIGINT or SIGTERM",
 		"One line per event: 'new' or 'del', the table, the entry's fields and, for\n"
 		"del, the reason (expired, flushed, deleted, ct_gone, answered, wait_over,\n"
-		"closed). -t puts the local time in front, -j prints one JSON object a line.\n"
-		"Needs CAP_NET_ADMIN (the events group is privileged).\n",
+		"closed, scope). -t puts the local time in front, -j prints one JSON object\n"
+		"a line. Needs CAP_NET_ADMIN (the events group is privileged).\n",
 		{.first = "ike esp pending pptp all", .first_required = true},
 		cmd_monitor},
 	Command{"version", "", "print the tool's and the module's version", "", {}, cmd_version},
@@ -431,14 +445,11 @@ std::string usage()
 			line += " " + std::string(c.synopsis);
 		s += line + "\n      " + std::string(c.help) + "\n";
 	}
-	s += "\nKeys (VALUE is an unsigned decimal integer; on/off, yes/no, true/false for 0/1):\n";
-	for (const auto &k : keys()) {
-		std::string def = k.boolean ? (k.def ? "on" : "off") : std::to_string(k.def);
-		if (!k.unit.empty())
-			def += " " + std::string(k.unit);
-		s += "  " + std::string(k.name) + " (default " + def + ")\n      " +
-		     std::string(k.help) + "\n";
-	}
+	s += "\nKeys (VALUE is an unsigned decimal integer; on/off, yes/no, true/false for 0/1;\n"
+	     "lan: PREFIX[,PREFIX]..., default or none):\n";
+	for (const auto &k : keys())
+		s += "  " + std::string(k.name) + " (default " + value_human(k, default_value(k)) +
+		     ")\n      " + std::string(k.help) + "\n";
 	s += "\nExit status: 0 success, 1 the kernel refused or failed, 2 bad command line,\n"
 	     "3 generic netlink family \"vpnmasq\" not found (module not loaded).\n";
 	return s;

@@ -1,7 +1,10 @@
 // "vpnmasq-ctl completion bash": the script is made from the command table
 // (commands.cpp), the global options and the keys, so that it offers what
 // the tool takes. It needs nothing but bash (no bash-completion helpers).
+#include <algorithm>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 
@@ -17,13 +20,44 @@ std::string all_commands()
 	return s;
 }
 
-std::string all_keys(bool booleans_only)
+std::string all_keys()
 {
 	std::string s;
 	for (const auto &k : keys())
-		if (!booleans_only || k.boolean)
-			s += (s.empty() ? "" : " ") + std::string(k.name);
+		s += (s.empty() ? "" : " ") + std::string(k.name);
 	return s;
+}
+
+// The words a key's value may be: on/off for the switches, default/none
+// for lan, nothing for numbers.
+std::string_view value_words(const Key &k)
+{
+	if (k.boolean)
+		return "on off";
+	if (k.type == AttrType::PrefixNest)
+		return "default none";
+	return "";
+}
+
+// A case statement on $prev setting $words to the value words of that key.
+std::string value_word_cases()
+{
+	std::vector<std::pair<std::string_view, std::string>> groups; // words, keys
+	for (const auto &k : keys()) {
+		auto w = value_words(k);
+		if (w.empty())
+			continue;
+		auto it = std::find_if(groups.begin(), groups.end(),
+				       [&](const auto &g) { return g.first == w; });
+		if (it == groups.end())
+			groups.emplace_back(w, std::string(k.name));
+		else
+			it->second += " | " + std::string(k.name);
+	}
+	std::string s = "\t\t\tcase $prev in\n";
+	for (const auto &[words, names] : groups)
+		s += "\t\t\t" + names + ") words=\"" + std::string(words) + "\" ;;\n";
+	return s + "\t\t\tesac\n";
 }
 
 std::string all_options()
@@ -58,7 +92,7 @@ std::string expand(std::string_view words)
 	std::string out;
 	for (std::string w; in >> w;) {
 		if (w == "@keys")
-			w = all_keys(false);
+			w = all_keys();
 		else if (w == "@commands")
 			w = all_commands();
 		out += (out.empty() ? "" : " ") + w;
@@ -76,9 +110,6 @@ std::string bash_completion()
 			"{\n"
 			"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=\n"
 			"\t((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
-			"\tlocal bools=\"" +
-			all_keys(true) +
-			"\"\n"
 			"\tlocal i w cmd= at=0\n"
 			"\tCOMPREPLY=()\n"
 			"\t# the command: the first word that is neither an option nor its value\n"
@@ -138,11 +169,11 @@ std::string bash_completion()
 	     "\tesac\n"
 	     "\tlocal words=\n"
 	     "\tif ((pairs)); then\n"
-	     "\t\t# KEY VALUE [KEY VALUE]...: keys, on/off after a boolean key\n"
+	     "\t\t# KEY VALUE [KEY VALUE]...: keys, then the words the key's value may be\n"
 	     "\t\tif ((n % 2)); then\n"
 	     "\t\t\twords=$first\n"
-	     "\t\telif [[ \" $bools \" == *\" $prev \"* ]]; then\n"
-	     "\t\t\twords=\"on off\"\n"
+	     "\t\telse\n" +
+	     value_word_cases() +
 	     "\t\tfi\n"
 	     "\telif ((n > 1)) && [[ \" $values \" == *\" $prev \"* ]]; then\n"
 	     "\t\treturn 0 # an address\n"

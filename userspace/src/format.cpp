@@ -72,26 +72,46 @@ std::string Table::render(const std::string &indent) const
 	return out;
 }
 
-std::string value_text(const Key &, uint64_t value)
+std::string value_text(const Key &, const Value &value)
 {
-	return std::to_string(value);
+	if (!value.is_number())
+		return prefix_list_text(value.prefixes());
+	return std::to_string(value.number());
 }
 
-std::string value_human(const Key &key, uint64_t value)
+std::string value_human(const Key &key, const Value &value)
 {
-	if (key.boolean && value <= 1)
-		return value ? "on" : "off";
-	std::string s = std::to_string(value);
+	if (!value.is_number())
+		return value.prefixes().empty() ? "none (no LAN host is claimed)"
+						: prefix_list_text(value.prefixes());
+	const uint64_t n = value.number();
+	if (key.boolean && n <= 1)
+		return n ? "on" : "off";
+	std::string s = std::to_string(n);
 	if (!key.unit.empty())
 		s += " " + std::string(key.unit);
 	return s;
 }
 
-Json value_json(const Key &key, uint64_t value)
+Json value_json(const Key &key, const Value &value)
 {
-	if (key.boolean && value <= 1)
-		return value != 0;
-	return value;
+	if (!value.is_number()) {
+		Json list = Json::array();
+		for (const auto &p : value.prefixes())
+			list.push_back(prefix_text(p));
+		return list;
+	}
+	const uint64_t n = value.number();
+	if (key.boolean && n <= 1)
+		return n != 0;
+	return n;
+}
+
+std::string value_conf(const Key &key, const Value &value)
+{
+	if (key.boolean && value.is_number() && value.number() <= 1)
+		return value.number() ? "on" : "off";
+	return value_text(key, value);
 }
 
 std::string config_text(const Config &c)
@@ -147,7 +167,9 @@ std::string show_text(const Config &c, const Stats &s)
 {
 	const Key *enabled = find_key("enabled");
 	auto on = enabled ? c.value(*enabled) : std::nullopt;
-	std::string state = !on ? "state unknown" : *on ? "enabled" : "disabled";
+	std::string state = "state unknown";
+	if (on && on->is_number())
+		state = on->number() ? "enabled" : "disabled";
 	std::string out =
 		"vpnmasq " + c.module_version.value_or("(unknown version)") + ": " + state + "\n";
 
@@ -224,17 +246,15 @@ const Column kIkeColumns[] = {
 	{"RCOOKIE", FIELD_STR("rcookie")},
 	{"ZONE", FIELD_NUM("zone")},
 	{"IDLE", FIELD_MS("idle_ms")},
+	{"HOW", FIELD_STR("how")},
 	{"PACKETS", FIELD_NUM("packets"), true},
 };
 
 const Column kEspColumns[] = {
-	{"REMOTE", FIELD_STR("remote")},
-	{"LAN", FIELD_STR("lan")},
-	{"SPI", FIELD_STR("spi")},
-	{"DIR", FIELD_STR("dir")},
-	{"ZONE", FIELD_NUM("zone")},
-	{"IDLE", FIELD_MS("idle_ms")},
-	{"PACKETS", FIELD_NUM("packets"), true},
+	{"REMOTE", FIELD_STR("remote")},     {"LAN", FIELD_STR("lan")},
+	{"SPI", FIELD_STR("spi")},	     {"DIR", FIELD_STR("dir")},
+	{"ZONE", FIELD_NUM("zone")},	     {"IDLE", FIELD_MS("idle_ms")},
+	{"HOW", FIELD_STR("how")},	     {"PACKETS", FIELD_NUM("packets"), true},
 	{"BYTES", FIELD_NUM("bytes"), true},
 };
 
@@ -244,9 +264,16 @@ const Column kPendingColumns[] = {
 	{"HELD", FIELD_NUM("held")},	 {"WAITING", FIELD_NUM("waiting")},
 };
 
+// DIR: out, the LAN host called the remote server; in, the remote client
+// called the LAN host's server through a port forward.
 const Column kPptpColumns[] = {
 	{"LAN", FIELD_STR("lan")},
-	{"SERVER", FIELD_STR("server")},
+	{"DIR",
+	 [](const Json &e) {
+		 const Json &f = field(e, "forwarded");
+		 return std::string(!f.is_boolean() ? "-" : f.get<bool>() ? "in" : "out");
+	 }},
+	{"REMOTE", FIELD_STR("server")},
 	{"CONTROL",
 	 [](const Json &e) {
 		 return num(field(e, "lan_port")) + "->" + str(field(e, "masq_addr")) + ":" +
@@ -258,6 +285,24 @@ const Column kPptpColumns[] = {
 	{"CALL", FIELD_STR("call")},
 	{"GRE-OUT", FIELD_NUM("gre_out"), true},
 	{"GRE-IN", FIELD_NUM("gre_in"), true},
+};
+
+// LAST: the exchange type of the last completed negotiation, by name or
+// number; LEFT: until the entitlement lapses.
+const Column kNegoColumns[] = {
+	{"REMOTE", FIELD_STR("remote")},
+	{"LAN", FIELD_STR("lan")},
+	{"SPIS", FIELD_NUM("spis")},
+	{"IKE-SAS", FIELD_NUM("ike_sas")},
+	{"PAIRED", FIELD_NUM("paired")},
+	{"IN-FLIGHT", FIELD_NUM("in_flight")},
+	{"LAST",
+	 [](const Json &e) {
+		 const Json &x = field(e, "exchange");
+		 return x.is_string() ? x.get<std::string>() : num(x);
+	 }},
+	{"LEFT", FIELD_MS("left_ms")},
+	{"COMPLETED", FIELD_NUM("completed"), true},
 };
 
 #undef FIELD_STR
@@ -272,16 +317,18 @@ std::span<const Column> columns_of(const TableKind &kind)
 		return kEspColumns;
 	if (kind.name == "pptp")
 		return kPptpColumns;
+	if (kind.name == "nego")
+		return kNegoColumns;
 	return kPendingColumns;
 }
 
 // A field of an event's entry for its text line.
-std::string event_value(const Json &v)
+std::string event_value(const std::string &key, const Json &v)
 {
 	if (v.is_string())
 		return v.get<std::string>();
-	if (v.is_null())
-		return "gateway"; // ike: lan 0.0.0.0, the gateway's own
+	if (v.is_null()) // ike: lan 0.0.0.0, the gateway's own; else absent
+		return key == "lan" ? "gateway" : "-";
 	return v.dump();
 }
 
@@ -327,7 +374,7 @@ std::string event_text(const Event &ev, const std::optional<std::string> &time)
 	std::string s = time ? *time + " " : std::string();
 	s += event_name(ev.type) + " " + std::string(ev.table ? ev.table->name : "?");
 	for (const auto &[k, v] : ev.entry.items())
-		s += " " + k + " " + event_value(v);
+		s += " " + k + " " + event_value(k, v);
 	if (ev.reason != VPNMASQ_REASON_NONE || ev.type == VPNMASQ_EVENT_DEL)
 		s += " reason " + reason_name(ev.reason);
 	return s + "\n";

@@ -30,11 +30,14 @@ private:
 	std::vector<std::vector<std::string>> rows_;
 };
 
-// A tunable's value as a number (what "get" prints and "set" takes) and
-// for people ("on", "600 s").
-std::string value_text(const Key &key, uint64_t value);
-std::string value_human(const Key &key, uint64_t value);
-Json value_json(const Key &key, uint64_t value);
+// A tunable's value as "get" prints it and "set" takes it (a number; lan
+// as PREFIX,PREFIX... or none), for people ("on", "600 s") and in JSON
+// (numbers, booleans; lan as a list of "ADDR/LEN" strings).
+std::string value_text(const Key &key, const Value &value);
+std::string value_human(const Key &key, const Value &value);
+Json value_json(const Key &key, const Value &value);
+// As showconf writes it for -b: value_text(), with booleans on/off.
+std::string value_conf(const Key &key, const Value &value);
 
 // "get": one key or all of them. Keys the module did not report are left
 // out of "all".
@@ -58,11 +61,11 @@ Json version_json(const std::optional<std::string> &module);
 
 // How a table is printed.
 struct TableStyle {
-	bool counters = false; // -s: packets, bytes, GRE in/out columns
+	bool counters = false; // -s: packets, bytes, GRE in/out, negotiations completed
 	bool header = true;    // false with --no-headers
 };
 
-// "show ike|esp|pending|pptp": the dumped rows (see protocol.hpp) as a
+// "show ike|esp|pending|pptp|nego": the dumped rows (see protocol.hpp) as a
 // table.
 std::string entries_text(const TableKind &kind, const Json &rows, const TableStyle &style = {});
 

@@ -116,6 +116,13 @@ constexpr std::array kTables{
 		  pptp_entry,
 		  "server",
 		  {"lan", "lan_port", "server", "pns_call_id"}},
+	TableKind{"nego",
+		  VPNMASQ_CMD_GET_NEGO,
+		  VPNMASQ_A_NEGO,
+		  nego_entry,
+		  "remote",
+		  {"remote", "lan"},
+		  false},
 };
 
 void put_or_throw(int err)
@@ -129,6 +136,55 @@ void put_or_throw(int err)
 template <typename T> void put_wire(nl_msg *msg, int attr, T value)
 {
 	put_or_throw(nla_put(msg, attr, sizeof(value), &value));
+}
+
+// @list as the nest @attr of VPNMASQ_A_PREFIX nests, each with the address
+// (4 bytes, network order) and the length (u8). An empty list is an empty
+// nest, which libnl's nla_nest_end() would drop. NLA_F_NESTED is set: the
+// kernel's strict validation wants it.
+void put_prefixes(nl_msg *msg, int attr, const PrefixList &list)
+{
+	nlattr *nest = nla_nest_start(msg, attr | NLA_F_NESTED);
+	if (!nest)
+		put_or_throw(-NLE_NOMEM);
+	for (const auto &p : list) {
+		nlattr *one = nla_nest_start(msg, VPNMASQ_A_PREFIX | NLA_F_NESTED);
+		if (!one)
+			put_or_throw(-NLE_NOMEM);
+		put_wire(msg, VPNMASQ_PREFIX_A_ADDR, p.addr);
+		put_or_throw(nla_put_u8(msg, VPNMASQ_PREFIX_A_LEN, p.len));
+		put_or_throw(nla_nest_end(msg, one));
+	}
+	put_or_throw(nla_nest_end_keep_empty(msg, nest));
+}
+
+// The nest of VPNMASQ_A_PREFIX nests @a as a list (empty if the nest is);
+// nullopt if absent or if a prefix lacks its address or length, has one of
+// the wrong size or a length past 32. Other attributes in it are ignored
+// (a newer module's).
+std::optional<PrefixList> get_prefixes(const nlattr *a)
+{
+	if (!a)
+		return std::nullopt;
+	PrefixList list;
+	const nlattr *one;
+	int rem;
+	nla_for_each_nested(one, a, rem) {
+		if (nla_type(one) != VPNMASQ_A_PREFIX)
+			continue;
+		nlattr *p[VPNMASQ_PREFIX_A_MAX + 1] = {};
+		if (nla_parse_nested(p, VPNMASQ_PREFIX_A_MAX, const_cast<nlattr *>(one), nullptr))
+			return std::nullopt;
+		auto len = get_uint(p[VPNMASQ_PREFIX_A_LEN], 1);
+		const nlattr *addr = p[VPNMASQ_PREFIX_A_ADDR];
+		if (!len || *len > 32 || !addr || nla_len(addr) != 4)
+			return std::nullopt;
+		Prefix prefix;
+		std::memcpy(&prefix.addr, nla_data(addr), 4);
+		prefix.len = static_cast<uint8_t>(*len);
+		list.push_back(prefix);
+	}
+	return list;
 }
 
 // Names of enum vpnmasq_pptp_session / enum vpnmasq_pptp_call.
@@ -147,9 +203,34 @@ std::string pptp_call_name(uint64_t v)
 	return v < names.size() ? names[v] : "state-" + std::to_string(v);
 }
 
+// VPNMASQ_IKE_A_HOW / VPNMASQ_ESP_A_HOW: null if absent (an older module).
+Json how_of(const nlattr *a)
+{
+	auto v = get_uint(a, 1);
+	return v ? Json(how_name(static_cast<uint8_t>(*v))) : Json(nullptr);
+}
+
+// The ISAKMP exchange type of a negotiation (RFC 2408 3.1, RFC 7296 3.1)
+// by name, or the number if it is none this tool knows.
+Json exchange_name(uint64_t v)
+{
+	switch (v) {
+	case 0:
+		return "none";
+	case 32:
+		return "quick";
+	case 35:
+		return "ike_auth";
+	case 36:
+		return "create_child_sa";
+	default:
+		return v;
+	}
+}
+
 } // namespace
 
-std::optional<uint64_t> Config::value(const Key &key) const
+std::optional<Value> Config::value(const Key &key) const
 {
 	auto all = keys();
 	for (size_t i = 0; i < all.size() && i < values.size(); i++)
@@ -209,19 +290,23 @@ MsgPtr build_set_config(int family, std::span<const Setting> settings)
 {
 	auto msg = new_request(family, VPNMASQ_CMD_SET_CONFIG, VPNMASQ_GENL_VERSION, NLM_F_ACK);
 	for (const auto &s : settings) {
-		int err;
 		switch (s.key->type) {
 		case AttrType::U8:
-			err = nla_put_u8(msg.get(), s.key->attr, static_cast<uint8_t>(s.value));
+			put_or_throw(nla_put_u8(msg.get(), s.key->attr,
+						static_cast<uint8_t>(s.value.number())));
 			break;
 		case AttrType::U16:
-			err = nla_put_u16(msg.get(), s.key->attr, static_cast<uint16_t>(s.value));
+			put_or_throw(nla_put_u16(msg.get(), s.key->attr,
+						 static_cast<uint16_t>(s.value.number())));
 			break;
-		default:
-			err = nla_put_u32(msg.get(), s.key->attr, static_cast<uint32_t>(s.value));
+		case AttrType::U32:
+			put_or_throw(nla_put_u32(msg.get(), s.key->attr,
+						 static_cast<uint32_t>(s.value.number())));
+			break;
+		case AttrType::PrefixNest:
+			put_prefixes(msg.get(), s.key->attr, s.value.prefixes());
 			break;
 		}
-		put_or_throw(err);
 	}
 	return msg;
 }
@@ -233,8 +318,15 @@ Config parse_config(const Attrs &tb)
 		const auto *s = static_cast<const char *>(nla_data(v));
 		c.module_version.emplace(s, strnlen(s, nla_len(v)));
 	}
-	for (const auto &k : keys())
-		c.values.push_back(get_uint(tb[k.attr], type_size(k.type)));
+	for (const auto &k : keys()) {
+		auto &v = c.values.emplace_back();
+		if (k.type == AttrType::PrefixNest) {
+			if (auto list = get_prefixes(tb[k.attr]))
+				v.emplace(std::move(*list));
+		} else if (auto n = get_uint(tb[k.attr], type_size(k.type))) {
+			v.emplace(*n);
+		}
+	}
 	return c;
 }
 
@@ -301,6 +393,7 @@ Json ike_entry(const Attrs &tb)
 	j["zone"] = uint_or_zero(a[VPNMASQ_IKE_A_ZONE], 2);
 	j["idle_ms"] = uint_or_zero(a[VPNMASQ_IKE_A_IDLE_MS], 4);
 	j["packets"] = uint_or_zero(a[VPNMASQ_IKE_A_PACKETS], 8);
+	j["how"] = how_of(a[VPNMASQ_IKE_A_HOW]);
 	return j;
 }
 
@@ -318,6 +411,7 @@ Json esp_entry(const Attrs &tb)
 	j["idle_ms"] = uint_or_zero(a[VPNMASQ_ESP_A_IDLE_MS], 4);
 	j["packets"] = uint_or_zero(a[VPNMASQ_ESP_A_PACKETS], 8);
 	j["bytes"] = uint_or_zero(a[VPNMASQ_ESP_A_BYTES], 8);
+	j["how"] = how_of(a[VPNMASQ_ESP_A_HOW]);
 	return j;
 }
 
@@ -354,7 +448,35 @@ Json pptp_entry(const Attrs &tb)
 	j["call"] = pptp_call_name(uint_or_zero(a[VPNMASQ_PPTP_A_CALL], 1));
 	j["gre_out"] = uint_or_zero(a[VPNMASQ_PPTP_A_GRE_OUT], 8);
 	j["gre_in"] = uint_or_zero(a[VPNMASQ_PPTP_A_GRE_IN], 8);
+	// Through a port forward: the LAN host is the server, "server" the
+	// remote client. Absent (an older module): the LAN host called out.
+	j["forwarded"] = uint_or_zero(a[VPNMASQ_PPTP_A_FORWARDED], 1) != 0;
 	return j;
+}
+
+Json nego_entry(const Attrs &tb)
+{
+	nlattr *a[VPNMASQ_NEGO_A_MAX + 1] = {};
+	if (!nested(tb, VPNMASQ_A_NEGO, VPNMASQ_NEGO_A_MAX, a))
+		return nullptr;
+	Json j;
+	j["remote"] = ipv4(a[VPNMASQ_NEGO_A_REMOTE]);
+	j["lan"] = ipv4(a[VPNMASQ_NEGO_A_LAN]);
+	j["spis"] = uint_or_zero(a[VPNMASQ_NEGO_A_SPIS], 4);
+	j["ike_sas"] = uint_or_zero(a[VPNMASQ_NEGO_A_IKE_SAS], 4);
+	j["paired"] = uint_or_zero(a[VPNMASQ_NEGO_A_PAIRED], 4);
+	j["in_flight"] = uint_or_zero(a[VPNMASQ_NEGO_A_IN_FLIGHT], 4);
+	j["exchange"] = exchange_name(uint_or_zero(a[VPNMASQ_NEGO_A_EXCHANGE], 1));
+	j["left_ms"] = uint_or_zero(a[VPNMASQ_NEGO_A_LEFT_MS], 4);
+	j["completed"] = uint_or_zero(a[VPNMASQ_NEGO_A_COMPLETED], 4);
+	return j;
+}
+
+std::string how_name(uint8_t how)
+{
+	static constexpr std::array names{"sent", "pending", "only-host", "negotiation", "gateway"};
+	static_assert(names.size() == VPNMASQ_HOW_GATEWAY + 1);
+	return how < names.size() ? names[how] : "how-" + std::to_string(how);
 }
 
 std::string row_identity(const TableKind &kind, const Json &row)
@@ -393,16 +515,16 @@ std::string event_name(uint8_t type)
 
 std::string reason_name(uint8_t reason)
 {
-	static constexpr std::array names{"none",    "expired",	 "flushed",   "deleted",
-					  "ct_gone", "answered", "wait_over", "closed"};
-	static_assert(names.size() == VPNMASQ_REASON_CLOSED + 1);
+	static constexpr std::array names{"none",     "expired",   "flushed", "deleted", "ct_gone",
+					  "answered", "wait_over", "closed",  "scope"};
+	static_assert(names.size() == VPNMASQ_REASON_SCOPE + 1);
 	return reason < names.size() ? names[reason] : "reason_" + std::to_string(reason);
 }
 
 std::optional<Event> parse_event(const Attrs &tb)
 {
 	for (const auto &kind : kTables) {
-		if (!tb[kind.nest])
+		if (!kind.events || !tb[kind.nest])
 			continue;
 		Json entry = kind.entry(tb);
 		if (entry.is_null())

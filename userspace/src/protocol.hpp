@@ -25,10 +25,11 @@ using Json = nlohmann::ordered_json; // keeps the kernel's / the table's order
 struct Config {
 	std::optional<std::string> module_version;
 	// Parallel to keys(); nullopt if the module did not report the key
-	// (older module) or sent it with the wrong size.
-	std::vector<std::optional<uint64_t>> values;
+	// (older module) or sent it malformed (the wrong size, a prefix
+	// without its address or length).
+	std::vector<std::optional<Value>> values;
 
-	std::optional<uint64_t> value(const Key &key) const;
+	std::optional<Value> value(const Key &key) const;
 };
 
 struct Counter {
@@ -43,7 +44,8 @@ struct Stats {
 };
 
 // Requests. SET_CONFIG carries every setting in one message, so that the
-// kernel applies all of them or none.
+// kernel applies all of them or none; lan as a VPNMASQ_A_CFG_LAN nest of
+// VPNMASQ_A_PREFIX nests (an empty one for none).
 MsgPtr build_get_config(int family);
 MsgPtr build_get_stats(int family);
 MsgPtr build_set_config(int family, std::span<const Setting> settings);
@@ -65,13 +67,14 @@ std::optional<uint32_t> parse_removed(const Attrs &tb);
 
 // The association tables that can be dumped.
 struct TableKind {
-	std::string_view name; // "ike", "esp", "pending", "pptp"
+	std::string_view name; // "ike", "esp", "pending", "pptp", "nego"
 	uint8_t cmd;
 	int nest; // VPNMASQ_A_IKE, ...: an entry in dumps and events
 	// One dumped message as a JSON object; null if it lacks the nest.
 	Json (*entry)(const Attrs &tb);
 	std::string_view peer_field;		  // what "peer ADDR" matches
 	std::array<std::string_view, 4> identity; // fields naming one entry
+	bool events = true; // the module sends events of its entries (monitor)
 };
 std::span<const TableKind> table_kinds();
 const TableKind *find_table(std::string_view name);
@@ -80,6 +83,12 @@ Json ike_entry(const Attrs &tb);
 Json esp_entry(const Attrs &tb);
 Json pending_entry(const Attrs &tb);
 Json pptp_entry(const Attrs &tb);
+Json nego_entry(const Attrs &tb);
+
+// enum vpnmasq_how, how an ISAKMP or ESP association came to name its LAN
+// host: "sent", "pending", "only-host", "negotiation", "gateway"; an
+// unknown value as "how-<n>".
+std::string how_name(uint8_t how);
 
 // An entry's identity (its identity fields as one string): two rows with
 // the same identity are one entry seen twice.
@@ -92,7 +101,8 @@ struct Event {
 	const TableKind *table = nullptr;
 	Json entry; // as a dumped row of that table
 };
-// nullopt if the message carries no entry nest this tool knows.
+// nullopt if the message carries no entry nest this tool knows (of a table
+// with events).
 std::optional<Event> parse_event(const Attrs &tb);
 // "new", "del", "reason" names in snake_case ("ct_gone"); unknown values
 // as "event_<n>" / "reason_<n>".

@@ -20,7 +20,8 @@ std::string stat_name(int stat);
 struct StatInfo {
 	std::string_view name{};
 	std::string_view meaning{};
-	bool refusal = false;	   // traffic vpnmasq refused, dropped or gave up on
+	bool refusal = false;	   // traffic vpnmasq refused, dropped or gave up on, or
+				   // a setting that works against it
 	std::string_view action{}; // what an admin can do about it ("" if nothing)
 };
 

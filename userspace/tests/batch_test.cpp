@@ -1,6 +1,8 @@
 // Configuration files for -b, and showconf's output read back by them.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
 #include <sstream>
 
 #include "batch.hpp"
@@ -14,6 +16,15 @@ std::vector<Setting> parse(const std::string &text)
 {
 	std::istringstream in(text);
 	return parse_batch(in, "vpnmasq.conf");
+}
+
+// The index of key @name in keys() and so in Config::values.
+size_t at(std::string_view name)
+{
+	const Key *k = find_key(name);
+	if (!k)
+		throw std::logic_error("no key " + std::string(name));
+	return static_cast<size_t>(k - keys().data());
 }
 
 std::string refusal(const std::string &text)
@@ -83,17 +94,24 @@ TEST(Batch, ShowconfReadsBack)
 	Config c;
 	c.module_version = "0.2.0";
 	for (const auto &k : keys())
-		c.values.push_back(k.def);
-	c.values[0] = 0;     // enabled off
-	c.values[1] = 77;    // ike_timeout
-	c.values[6] = 60000; // zone_base
-	c.values[7] = 100;   // zone_count
-	c.values[8] = 1;     // pptp on
+		c.values.push_back(default_value(k));
+	c.values[at("enabled")] = 0; // off
+	c.values[at("ike_timeout")] = 77;
+	c.values[at("nego_window")] = 3600;
+	c.values[at("nego_spis")] = 0;
+	c.values[at("zone_base")] = 60000;
+	c.values[at("zone_count")] = 100;
+	c.values[at("pptp")] = 1; // on
+
+	const PrefixList two{{htonl(0x0a000000), 24}, {htonl(0xc6336400), 29}};
+	c.values[at("lan")] = two;
 	std::string text = showconf_text(c);
 	EXPECT_EQ(text.rfind("# vpnmasq tunables", 0), 0u);
 	EXPECT_NE(text.find("set enabled off\n"), std::string::npos) << text;
 	EXPECT_NE(text.find("set pptp on\n"), std::string::npos);
 	EXPECT_NE(text.find("set ike_timeout 77\n"), std::string::npos);
+	EXPECT_NE(text.find("set nego_window 3600\nset nego_spis 0\n"), std::string::npos);
+	EXPECT_NE(text.find("set lan 10.0.0.0/24,198.51.100.0/29\n"), std::string::npos) << text;
 	size_t lines = 0;
 	for (std::istringstream in(text); std::getline(in, text);)
 		lines += text.rfind("set ", 0) == 0;
@@ -105,14 +123,44 @@ TEST(Batch, ShowconfReadsBack)
 		EXPECT_EQ(back[i].key, &keys()[i]);
 		EXPECT_EQ(back[i].value, *c.values[i]) << keys()[i].name;
 	}
+
+	// The default scope and the empty one read back as well.
+	for (const PrefixList &scope : {default_lan(), PrefixList{}}) {
+		c.values[at("lan")] = scope;
+		text = showconf_text(c);
+		EXPECT_NE(text.find("set lan " + prefix_list_text(scope) + "\n"), std::string::npos)
+			<< text;
+		back = parse(text);
+		ASSERT_EQ(back.size(), keys().size());
+		EXPECT_EQ(back[at("lan")].key, find_key("lan"));
+		EXPECT_EQ(back[at("lan")].value, Value(scope));
+	}
+}
+
+TEST(Batch, LanLines)
+{
+	auto s = parse("set lan 192.168.1.0/24,10.8.0.0/16 enabled on\n");
+	ASSERT_EQ(s.size(), 2u);
+	EXPECT_EQ(s[0].key->name, "lan");
+	EXPECT_EQ(prefix_list_text(s[0].value.prefixes()), "192.168.1.0/24,10.8.0.0/16");
+	EXPECT_EQ(s[1].value, 1u);
+	EXPECT_TRUE(parse("set lan none\n")[0].value.prefixes().empty());
+	EXPECT_EQ(parse("set lan default\n")[0].value, Value(default_lan()));
+	EXPECT_EQ(refusal("# scope\nset lan 192.168.1.5/24\n"),
+		  "vpnmasq.conf:2: set: lan: 192.168.1.5/24 has host bits set: did you mean "
+		  "192.168.1.0/24?");
+	EXPECT_EQ(refusal("set lan 10.0.0.0/8, 192.168.0.0/16\n"),
+		  "vpnmasq.conf:1: set: '192.168.0.0/16' has no value");
+	EXPECT_EQ(refusal("set lan 10.0.0.0/8\nset lan none\n"),
+		  "vpnmasq.conf:2: 'lan' set twice, first on line 1");
 }
 
 TEST(Batch, ShowconfLeavesOutKeysTheModuleDidNotReport)
 {
 	Config c;
 	for (const auto &k : keys())
-		c.values.push_back(k.def);
-	c.values[2].reset();
+		c.values.push_back(default_value(k));
+	c.values[at("esp_timeout")].reset();
 	std::string text = showconf_text(c);
 	EXPECT_EQ(text.find("esp_timeout"), std::string::npos);
 	EXPECT_EQ(parse(text).size(), keys().size() - 1);

@@ -100,6 +100,21 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"set", "ike_timeout", "-5"},
 		{"set", "ike_timeout", "ten"},
 		{"set", "ike_timeout", "10", "ike_timeout", "20"},
+		{"set", "lan"},
+		{"set", "lan", ""},
+		{"set", "lan", "10.0.0/8"},
+		{"set", "lan", "10.0.0.0/33"},
+		{"set", "lan", "192.168.1.5/24"},
+		{"set", "lan", "10.0.0.0/8,10.0.0.0/8"},
+		{"set", "lan", "10.0.0.0/8,"},
+		{"set", "lan", "10.0.0.0/8, 192.168.0.0/16"},
+		{"set", "lan", "default,10.0.0.0/8"},
+		{"set", "lan",
+		 "1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,"
+		 "8.0.0.0/8,9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,"
+		 "14.0.0.0/8,15.0.0.0/8,16.0.0.0/8,17.0.0.0/8"},
+		{"set", "enabled", "on", "lan", "192.168.1.5/24"},
+		{"get", "lan", "extra"},
 		{"get", "no_such_key"},
 		{"get", "ike_timeout", "esp_timeout"},
 		{"show", "bogus"},
@@ -121,10 +136,13 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"show", "ike", "bogus"},
 		{"show", "all", "esp"},
 		{"show", "-s", "ike"},
+		{"show", "nego", "ike"},
+		{"show", "nego", "peer", "1.2.3"},
 		// showconf
 		{"showconf", "ike"},
 		// flush
 		{"flush", "pending"},
+		{"flush", "nego"},
 		{"flush", "ike", "esp"},
 		{"flush", "gre"},
 		{"flush", "lan"},
@@ -155,6 +173,7 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"stats", "-a"},
 		// monitor
 		{"monitor", "gre"},
+		{"monitor", "nego"},
 		{"monitor", "ike", "esp"},
 		// help, completion
 		{"help", "frobnicate"},
@@ -194,6 +213,11 @@ TEST(Cli, ReasonsNameTheCulprit)
 		  std::string::npos);
 	EXPECT_NE(ctl({"get", "no_such_key"}).err.find("unknown key 'no_such_key'"),
 		  std::string::npos);
+	EXPECT_EQ(ctl({"set", "lan", "192.168.1.5/24"}).err,
+		  "vpnmasq-ctl: set: lan: 192.168.1.5/24 has host bits set: did you mean "
+		  "192.168.1.0/24?\n");
+	EXPECT_EQ(ctl({"set", "lan", "10.0.0.0/8,192.168.0.0/16,10.0.0.0/8"}).err,
+		  "vpnmasq-ctl: set: lan: 10.0.0.0/8 given twice\n");
 }
 
 TEST(Cli, NewGlobalOptions)
@@ -248,6 +272,14 @@ TEST(Cli, NewReasonsNameTheCulprit)
 	EXPECT_NE(ctl({"show", "ike", "lan"}).err.find("'lan' needs an address"),
 		  std::string::npos);
 	EXPECT_NE(ctl({"flush", "pending"}).err.find("flush esp"), std::string::npos);
+	EXPECT_EQ(ctl({"monitor", "nego"}).err,
+		  "vpnmasq-ctl: monitor: the nego table has no events (see it with: vpnmasq-ctl "
+		  "show nego)\n");
+	EXPECT_EQ(ctl({"monitor", "gre"}).err,
+		  "vpnmasq-ctl: monitor: unknown table 'gre' (expected ike, esp, pending, pptp, or "
+		  "all)\n");
+	EXPECT_NE(ctl({"show", "gre"}).err.find("(expected ike, esp, pending, pptp, nego, or all"),
+		  std::string::npos);
 	EXPECT_EQ(ctl({"del", "ike", "1122"}).err,
 		  "vpnmasq-ctl: del ike: '1122' is not a cookie (16 hex digits, as show ike prints "
 		  "it)\n");

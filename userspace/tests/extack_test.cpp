@@ -260,3 +260,24 @@ TEST(Extack, TruncatedOrMalformedInputIsHarmless)
 	reinterpret_cast<nlmsghdr *>(other.data())->nlmsg_type = 0x1d;
 	EXPECT_FALSE(parse_ack(hdr(other), other.size()));
 }
+
+TEST(Extack, ARefusedPrefixInsideTheLanNestNamesLan)
+{
+	// set enabled on lan 10.0.0.0/8,192.168.1.0/24: the kernel points at
+	// the second prefix's length, two nests deep.
+	std::vector<std::string> args{"enabled", "on", "lan", "10.0.0.0/8,192.168.1.0/24"};
+	auto settings = parse_settings(args);
+	MsgPtr msg = build_set_config(0x1d, settings);
+	const nlmsghdr *request = nlmsg_hdr(msg.get());
+	const uint32_t lan = NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(NLA_HDRLEN + 1);
+	const uint32_t second_len = lan + NLA_HDRLEN + 20 + NLA_HDRLEN + 8;
+	EXPECT_EQ(attr_at_offset(request, lan), VPNMASQ_A_CFG_LAN);
+	EXPECT_EQ(attr_at_offset(request, second_len), VPNMASQ_A_CFG_LAN);
+	Bytes t;
+	put_str(t, NLMSGERR_ATTR_MSG, "prefix has host bits set");
+	put_u32(t, NLMSGERR_ATTR_OFFS, second_len);
+	auto b = error_reply(request, -EINVAL, false, t);
+	auto ack = parse_ack(hdr(b), b.size());
+	ASSERT_TRUE(ack);
+	EXPECT_EQ(describe(*ack, request, key_name), "Error: prefix has host bits set (key: lan)");
+}
