@@ -72,7 +72,8 @@ install: install-module install-userspace
 
 # File targets, so that installing what is already built runs neither
 # kbuild nor cmake (slow in the test VM).
-KSRC := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild kmod/include/uapi/linux/*.h)
+KSRC := $(wildcard kmod/*.c kmod/*.h kmod/core/*.c kmod/core/*.h kmod/Kbuild \
+	kmod/include/uapi/linux/*.h)
 USRC := $(wildcard userspace/CMakeLists.txt userspace/src/*) kmod/version.h \
 	kmod/include/uapi/linux/vpnmasq.h
 

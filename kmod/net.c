@@ -54,6 +54,7 @@ int vpnmasq_config_replace(struct vpnmasq_net *vn,
 	if (!new)
 		return -ENOMEM;
 	old = rcu_replace_pointer(vn->config, new, lockdep_is_held(&vn->lock));
+	vpnmasq_ct_timeouts_set(vn, new);
 	if (new->enabled && !old->enabled)
 		vpnmasq_ct_flush_unzoned(vn->net, new);
 	kfree_rcu_mightsleep(old);
@@ -63,14 +64,18 @@ int vpnmasq_config_replace(struct vpnmasq_net *vn,
 /*
  * A LAN host's zone may only be handed to another host once every conntrack
  * entry in it has expired: hold it for the longest timeout its entries can
- * have after their last packet (UDP stream, generic for ESP), plus slack.
+ * have after their last packet, plus slack. ESP entries have esp_timeout;
+ * ISAKMP entries are deleted with their flows (which hold the zone until
+ * then); anything else in the zone has conntrack's own timeouts.
  */
-static unsigned long vpnmasq_zone_hold(struct net *net)
+static unsigned long vpnmasq_zone_hold(struct net *net,
+				       const struct vpnmasq_config *cfg)
 {
 	unsigned long udp = nf_udp_pernet(net)->timeouts[UDP_CT_REPLIED];
 	unsigned long generic = nf_generic_pernet(net)->timeout;
+	unsigned long esp = (unsigned long)cfg->esp_timeout * HZ;
 
-	return max(udp, generic) + 60 * HZ;
+	return max3(udp, generic, esp) + 60 * HZ;
 }
 
 static void vpnmasq_gc_work(struct work_struct *work)
@@ -82,8 +87,11 @@ static void vpnmasq_gc_work(struct work_struct *work)
 	rcu_read_lock();
 	cfg = *rcu_dereference(vn->config);
 	rcu_read_unlock();
-	vn->tables.zone_hold = vpnmasq_zone_hold(vn->net);
+	vn->tables.zone_hold = vpnmasq_zone_hold(vn->net, &cfg);
+	vn->tables.ike_unanswered =
+		nf_udp_pernet(vn->net)->timeouts[UDP_CT_UNREPLIED];
 	vm_tables_gc(&vn->tables, &cfg, jiffies);
+	vpnmasq_ct_gone(vn);
 	vpnmasq_pptp_gc(vn);
 	schedule_delayed_work(&vn->gc_work, round_jiffies_relative(HZ));
 }
@@ -135,6 +143,9 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 		goto err_cfg;
 	vpnmasq_config_defaults(cfg);
 	RCU_INIT_POINTER(vn->config, cfg);
+	err = vpnmasq_ct_timeouts_init(vn, cfg);
+	if (err)
+		goto err_timeouts;
 	err = vm_tables_init(&vn->tables, vn->stats);
 	if (err)
 		goto err_tables;
@@ -161,6 +172,8 @@ static int __net_init vpnmasq_pernet_init(struct net *net)
 err_hooks:
 	vm_tables_exit(&vn->tables);
 err_tables:
+	vpnmasq_ct_timeouts_exit(vn);
+err_timeouts:
 	kfree(cfg);
 err_cfg:
 	free_percpu(vn->stats);
@@ -192,6 +205,7 @@ static void __net_exit vpnmasq_pernet_exit(struct net *net)
 	cancel_delayed_work_sync(&vn->serial_work);
 	vpnmasq_pptp_net_exit(vn);
 	vm_tables_exit(&vn->tables);
+	vpnmasq_ct_timeouts_exit(vn);
 	/* Netlink handlers of a dying netns have finished: no readers left. */
 	kfree(rcu_dereference_protected(vn->config, true));
 	free_percpu(vn->stats);

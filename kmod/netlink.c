@@ -33,6 +33,11 @@ static struct netlink_range_validation hold_max_range = {
 	.max = VPNMASQ_HOLD_MAX_MAX,
 };
 
+static struct netlink_range_validation nego_window_range = {
+	.min = VPNMASQ_NEGO_WINDOW_MIN,
+	.max = VPNMASQ_NEGO_WINDOW_MAX,
+};
+
 static struct netlink_range_validation zone_range = {
 	.min = 1,
 	.max = 65535,
@@ -65,6 +70,10 @@ static const struct nla_policy vpnmasq_set_config_policy[VPNMASQ_A_MAX + 1] = {
 							   &zone_range),
 	[VPNMASQ_A_CFG_PPTP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[VPNMASQ_A_CFG_LAN] = NLA_POLICY_NESTED(vpnmasq_lan_policy),
+	[VPNMASQ_A_CFG_NEGO_WINDOW] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							    &nego_window_range),
+	[VPNMASQ_A_CFG_NEGO_SPIS] = NLA_POLICY_MAX(NLA_U32,
+						   VPNMASQ_NEGO_SPIS_MAX),
 };
 
 static const struct nla_policy vpnmasq_flush_policy[VPNMASQ_A_MAX + 1] = {
@@ -135,7 +144,9 @@ static int vpnmasq_put_config(struct sk_buff *skb,
 	    nla_put_u32(skb, VPNMASQ_A_CFG_HOLD_MAX, cfg->hold_max) ||
 	    nla_put_u16(skb, VPNMASQ_A_CFG_ZONE_BASE, cfg->zone_base) ||
 	    nla_put_u16(skb, VPNMASQ_A_CFG_ZONE_COUNT, cfg->zone_count) ||
-	    nla_put_u8(skb, VPNMASQ_A_CFG_PPTP, cfg->pptp))
+	    nla_put_u8(skb, VPNMASQ_A_CFG_PPTP, cfg->pptp) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_NEGO_WINDOW, cfg->nego_window) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_NEGO_SPIS, cfg->nego_spis))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -183,6 +194,10 @@ static void vpnmasq_apply_attrs(struct vpnmasq_config *cfg,
 		cfg->zone_count = nla_get_u16(tb[VPNMASQ_A_CFG_ZONE_COUNT]);
 	if (tb[VPNMASQ_A_CFG_PPTP])
 		cfg->pptp = nla_get_u8(tb[VPNMASQ_A_CFG_PPTP]);
+	if (tb[VPNMASQ_A_CFG_NEGO_WINDOW])
+		cfg->nego_window = nla_get_u32(tb[VPNMASQ_A_CFG_NEGO_WINDOW]);
+	if (tb[VPNMASQ_A_CFG_NEGO_SPIS])
+		cfg->nego_spis = nla_get_u32(tb[VPNMASQ_A_CFG_NEGO_SPIS]);
 }
 
 /* A whole new LAN scope from VPNMASQ_A_CFG_LAN (validated by policy). */
@@ -243,6 +258,7 @@ static void vpnmasq_scope_changed(struct vpnmasq_net *vn,
 {
 	synchronize_rcu();
 	vm_tables_flush_scope(&vn->tables, cfg);
+	vpnmasq_ct_gone(vn);
 	vpnmasq_ct_flush_scope(vn->net, cfg);
 }
 
@@ -251,7 +267,8 @@ static int vpnmasq_set_config_doit(struct sk_buff *skb, struct genl_info *info)
 	struct vpnmasq_net *vn = vpnmasq_pernet(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
 	struct vpnmasq_config *cfg, *old;
-	bool any = !!tb[VPNMASQ_A_CFG_LAN];
+	bool any = tb[VPNMASQ_A_CFG_LAN] || tb[VPNMASQ_A_CFG_NEGO_WINDOW] ||
+		   tb[VPNMASQ_A_CFG_NEGO_SPIS];
 	int i, err;
 
 	for (i = VPNMASQ_A_CFG_ENABLED; i <= VPNMASQ_A_CFG_PPTP; i++)
@@ -352,7 +369,8 @@ static int vpnmasq_put_ike(struct sk_buff *skb, const void *info,
 	    nla_put_u32(skb, VPNMASQ_IKE_A_IDLE_MS,
 			jiffies_to_msecs(now - e->last_seen)) ||
 	    nla_put_u64_64bit(skb, VPNMASQ_IKE_A_PACKETS, e->packets,
-			      VPNMASQ_IKE_A_PAD))
+			      VPNMASQ_IKE_A_PAD) ||
+	    nla_put_u8(skb, VPNMASQ_IKE_A_HOW, e->how))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -376,7 +394,8 @@ static int vpnmasq_put_esp(struct sk_buff *skb, const void *info,
 	    nla_put_u64_64bit(skb, VPNMASQ_ESP_A_PACKETS, e->packets,
 			      VPNMASQ_ESP_A_PAD) ||
 	    nla_put_u64_64bit(skb, VPNMASQ_ESP_A_BYTES, e->bytes,
-			      VPNMASQ_ESP_A_PAD))
+			      VPNMASQ_ESP_A_PAD) ||
+	    nla_put_u8(skb, VPNMASQ_ESP_A_HOW, e->how))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -401,7 +420,29 @@ static int vpnmasq_put_pending(struct sk_buff *skb, const void *info,
 	return 0;
 }
 
-/* The typed snapshots of table.c, behind one signature for the dumps. */
+static int vpnmasq_put_nego(struct sk_buff *skb, const void *info,
+			    unsigned long now)
+{
+	const struct vm_nego_info *e = info;
+	struct nlattr *nest = nla_nest_start(skb, VPNMASQ_A_NEGO);
+	u32 left = e->open ? jiffies_to_msecs(e->until - now) : 0;
+
+	if (!nest ||
+	    nla_put_in_addr(skb, VPNMASQ_NEGO_A_REMOTE, e->remote) ||
+	    nla_put_in_addr(skb, VPNMASQ_NEGO_A_LAN, e->lan) ||
+	    nla_put_u32(skb, VPNMASQ_NEGO_A_SPIS, e->spis) ||
+	    nla_put_u32(skb, VPNMASQ_NEGO_A_IKE_SAS, e->ike_sas) ||
+	    nla_put_u32(skb, VPNMASQ_NEGO_A_PAIRED, e->paired) ||
+	    nla_put_u32(skb, VPNMASQ_NEGO_A_IN_FLIGHT, e->in_flight) ||
+	    nla_put_u8(skb, VPNMASQ_NEGO_A_EXCHANGE, e->exchange) ||
+	    nla_put_u32(skb, VPNMASQ_NEGO_A_LEFT_MS, left) ||
+	    nla_put_u32(skb, VPNMASQ_NEGO_A_COMPLETED, e->completed))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The typed snapshots of core/dump.c, behind one signature for the dumps. */
 static unsigned int vpnmasq_snap_ike(struct vm_tables *t, unsigned long skip,
 				     void *out, unsigned int max, u32 *gen)
 {
@@ -419,6 +460,12 @@ static unsigned int vpnmasq_snap_pending(struct vm_tables *t,
 					 unsigned int max, u32 *gen)
 {
 	return vm_pending_snapshot(t, skip, out, max, gen);
+}
+
+static unsigned int vpnmasq_snap_nego(struct vm_tables *t, unsigned long skip,
+				      void *out, unsigned int max, u32 *gen)
+{
+	return vm_nego_snapshot(t, skip, out, max, gen);
 }
 
 struct vpnmasq_table_dump {
@@ -448,6 +495,13 @@ static const struct vpnmasq_table_dump vpnmasq_dump_pending = {
 	.info_size = sizeof(struct vm_pending_info),
 	.snapshot = vpnmasq_snap_pending,
 	.put = vpnmasq_put_pending,
+};
+
+static const struct vpnmasq_table_dump vpnmasq_dump_nego = {
+	.cmd = VPNMASQ_CMD_GET_NEGO,
+	.info_size = sizeof(struct vm_nego_info),
+	.snapshot = vpnmasq_snap_nego,
+	.put = vpnmasq_put_nego,
 };
 
 #define VPNMASQ_DUMP_BATCH 64
@@ -510,6 +564,12 @@ static int vpnmasq_get_pending_dumpit(struct sk_buff *skb,
 				      struct netlink_callback *cb)
 {
 	return vpnmasq_dump_table(skb, cb, &vpnmasq_dump_pending);
+}
+
+static int vpnmasq_get_nego_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	return vpnmasq_dump_table(skb, cb, &vpnmasq_dump_nego);
 }
 
 static int vpnmasq_put_pptp(struct sk_buff *skb,
@@ -632,8 +692,10 @@ static int vpnmasq_flush_doit(struct sk_buff *skb, struct genl_info *info)
 		what |= VM_FLUSH_IKE;
 	if (table == VPNMASQ_TABLE_ALL || table == VPNMASQ_TABLE_ESP)
 		what |= VM_FLUSH_ESP;
-	if (what)
+	if (what) {
 		n += vm_tables_flush(&vn->tables, lan, what);
+		vpnmasq_ct_gone(vn);
+	}
 	if (table == VPNMASQ_TABLE_ALL || table == VPNMASQ_TABLE_PPTP)
 		n += vpnmasq_pptp_flush(vn, lan);
 	return vpnmasq_reply_removed(info, VPNMASQ_CMD_FLUSH, n);
@@ -657,6 +719,7 @@ static int vpnmasq_del_doit(struct sk_buff *skb, struct genl_info *info)
 		n = vm_ike_del_cookie(&vn->tables,
 				      nla_get_be64(tb[VPNMASQ_A_ICOOKIE]),
 				      remote);
+		vpnmasq_ct_gone(vn);
 		if (!n) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    tb[VPNMASQ_A_ICOOKIE],
@@ -721,6 +784,12 @@ static const struct genl_ops vpnmasq_genl_ops[] = {
 	{
 		.cmd = VPNMASQ_CMD_GET_PENDING,
 		.dumpit = vpnmasq_get_pending_dumpit,
+		.policy = vpnmasq_empty_policy,
+		.maxattr = VPNMASQ_A_MAX,
+	},
+	{
+		.cmd = VPNMASQ_CMD_GET_NEGO,
+		.dumpit = vpnmasq_get_nego_dumpit,
 		.policy = vpnmasq_empty_policy,
 		.maxattr = VPNMASQ_A_MAX,
 	},

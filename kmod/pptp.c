@@ -6,7 +6,8 @@
  * automatic helper assignment) and reports the calls they track.
  *
  * Per call, the GRE packets each way are counted in the helper data of the
- * call's GRE conntrack entry, which gets vpnmasq's own (passive) helper.
+ * call's GRE conntrack entry, which gets vpnmasq's own passive GRE helper;
+ * its end reports the call closed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +31,56 @@
 /* Set at module init; NULL if the kernel has no PPTP helpers. */
 static struct nf_conntrack_helper *vpnmasq_pptp_helper __read_mostly;
 static struct nf_conn *vpnmasq_pptp_tmpl __read_mostly;
+
+static void vpnmasq_gre_destroy(struct nf_conn *ct);
+
+/* Counts a call's GRE packets each way; never auto-assigned. */
+static int vpnmasq_gre_help(struct sk_buff *skb, unsigned int protoff,
+			    struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	struct vpnmasq_gre_count *gc = nfct_help_data(ct);
+
+	atomic64_inc(&gc->packets[CTINFO2DIR(ctinfo)]);
+	return NF_ACCEPT;
+}
+
+static const struct nf_conntrack_expect_policy vpnmasq_gre_expect_policy = {
+	.max_expected = 0,
+	.timeout = 1,
+};
+
+/* Named as the ISAKMP/ESP one: conntrack -L shows helper=vpnmasq on both. */
+static struct nf_conntrack_helper vpnmasq_gre_helper __read_mostly = {
+	.name = "vpnmasq",
+	.me = THIS_MODULE,
+	.tuple.src.l3num = NFPROTO_IPV4,
+	.tuple.dst.protonum = IPPROTO_GRE,
+	.help = vpnmasq_gre_help,
+	.destroy = vpnmasq_gre_destroy,
+	.data_len = sizeof(struct vpnmasq_gre_count),
+	.expect_policy = &vpnmasq_gre_expect_policy,
+};
+
+static bool vpnmasq_gre_tracked(const struct nf_conn *ct)
+{
+	const struct nf_conn_help *help = nfct_help(ct);
+
+	return help && rcu_access_pointer(help->helper) == &vpnmasq_gre_helper;
+}
+
+/* Puts the GRE helper on a call's new (unconfirmed) GRE entry. */
+static bool vpnmasq_gre_track(struct nf_conn *ct)
+{
+	struct nf_conn_help *help;
+
+	BUILD_BUG_ON(sizeof(struct vpnmasq_gre_count) >
+		     sizeof_field(struct nf_conn_help, data));
+	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+	if (!help)
+		return false;
+	rcu_assign_pointer(help->helper, &vpnmasq_gre_helper);
+	return true;
+}
 
 static bool vpnmasq_is_pptp(const struct nf_conn *ct)
 {
@@ -109,7 +160,7 @@ void vpnmasq_pptp_gc(struct vpnmasq_net *vn)
 		if (h) {
 			gre = nf_ct_tuplehash_to_ctrack(h);
 			rcu_read_lock();
-			if (!vpnmasq_ct_tracked(gre) || !gre->master) {
+			if (!vpnmasq_gre_tracked(gre) || !gre->master) {
 				gone = true;
 			} else if (!vpnmasq_pptp_call_live(gre->master)) {
 				nf_ct_kill(gre);
@@ -322,7 +373,7 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 			break;
 		/* Untracked, the call still works; its GRE is just not counted. */
 		if (vpnmasq_pptp_remember(vn, cfg, ct) &&
-		    vpnmasq_ct_track(ct)) {
+		    vpnmasq_gre_track(ct)) {
 			struct vpnmasq_pptp_info call;
 
 			vpnmasq_stat_inc(vn, VPNMASQ_STAT_PPTP_OPENED);
@@ -339,7 +390,8 @@ void vpnmasq_pptp_tracked(struct vpnmasq_net *vn,
 }
 
 /* A call's GRE entry, tracked by vpnmasq, is being destroyed. */
-void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre)
+static void vpnmasq_pptp_closed(struct vpnmasq_net *vn,
+				const struct nf_conn *gre)
 {
 	const struct vpnmasq_gre_count *gc = nfct_help_data(gre);
 	struct vpnmasq_pptp_info call;
@@ -357,6 +409,19 @@ void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre)
 			packets);
 	vpnmasq_event_pptp(vn, VPNMASQ_EVENT_DEL, VPNMASQ_REASON_CLOSED,
 			   &call);
+}
+
+static void vpnmasq_gre_destroy(struct nf_conn *ct)
+{
+	struct vpnmasq_net *vn;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return;
+	rcu_read_lock();
+	vn = vpnmasq_pernet(nf_ct_net(ct));
+	if (vpnmasq_ct_live_in(vn))
+		vpnmasq_pptp_closed(vn, ct);
+	rcu_read_unlock();
 }
 
 struct vpnmasq_pptp_kill {
@@ -420,8 +485,7 @@ static void vpnmasq_pptp_walk_gre(struct vpnmasq_pptp_walk *w,
 	const struct vpnmasq_gre_count *gc;
 	struct vm_gre_row *g;
 
-	if (!ct->master || w->n_gre == w->max ||
-	    !vpnmasq_ct_tracked(ct))
+	if (!ct->master || w->n_gre == w->max || !vpnmasq_gre_tracked(ct))
 		return;
 	gc = nfct_help_data(ct);
 	g = &w->gre[w->n_gre++];
@@ -485,6 +549,7 @@ int __init vpnmasq_pptp_init(void)
 {
 	struct nf_conntrack_helper *helper;
 	struct nf_conn *tmpl;
+	int err;
 
 	/* Loads nf_conntrack_pptp if need be and pins it. */
 	helper = nf_conntrack_helper_try_module_get(VPNMASQ_PPTP_HELPER,
@@ -504,18 +569,29 @@ int __init vpnmasq_pptp_init(void)
 
 	tmpl = vpnmasq_helper_tmpl_alloc(&nf_ct_zone_dflt, helper, GFP_KERNEL);
 	if (!tmpl) {
-		nf_conntrack_helper_put(helper);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto err_tmpl;
 	}
+	err = nf_conntrack_helper_register(&vpnmasq_gre_helper);
+	if (err)
+		goto err_gre;
 	vpnmasq_pptp_tmpl = tmpl;
 	vpnmasq_pptp_helper = helper;
 	return 0;
+
+err_gre:
+	nf_ct_put(tmpl);
+err_tmpl:
+	nf_conntrack_helper_put(helper);
+	return err;
 }
 
 void vpnmasq_pptp_exit(void)
 {
 	if (!vpnmasq_pptp_helper)
 		return;
+	/* Strips the GRE helper from every entry that still has it. */
+	nf_conntrack_helper_unregister(&vpnmasq_gre_helper);
 	/* Packets still carrying the template hold their own reference. */
 	nf_ct_put(vpnmasq_pptp_tmpl);
 	nf_conntrack_helper_put(vpnmasq_pptp_helper);

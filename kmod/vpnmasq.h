@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal interfaces between the parts of vpnmasq: per-netns state and
- * tunables (net.c), generic netlink (netlink.c) and the protocol handlers.
+ * The kernel side's interfaces between its parts, above the core (core/):
+ * per-netns state and tunables (net.c), generic netlink (netlink.c), the
+ * conntrack glue every protocol shares (ct.c), the protocol glue
+ * (*_hook.c, pptp.c) and the hooks that dispatch to it (hooks.c). Calls go
+ * one way: hooks.c -> *_hook.c, pptp.c -> ct.c -> core/.
  */
 #ifndef _VPNMASQ_H
 #define _VPNMASQ_H
@@ -20,9 +23,10 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <linux/vpnmasq.h>
 
-#include "calls.h"
-#include "config.h"
-#include "table.h"
+#include "core/calls.h"
+#include "core/config.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 #include "version.h"
 
 /* GRE entries of live PPTP calls, checked against their control connection. */
@@ -31,6 +35,8 @@ struct vpnmasq_pptp_calls {
 	struct list_head list;
 	unsigned int n;
 };
+
+struct nf_ct_timeout;
 
 struct vpnmasq_net {
 	struct net *net;
@@ -48,6 +54,9 @@ struct vpnmasq_net {
 	struct delayed_work serial_work;
 	struct nf_hook_ops *hook_ops;
 	struct vpnmasq_pptp_calls pptp;
+	/* Conntrack timeouts of vpnmasq's ISAKMP and ESP entries (ct.c). */
+	struct nf_ct_timeout *ct_timeout_ike;
+	struct nf_ct_timeout *ct_timeout_esp;
 	/*
 	 * Set in pre_exit: conntrack destroys the namespace's entries after
 	 * vpnmasq's exit has freed the counters and tables, and their destroy
@@ -82,18 +91,16 @@ struct vpnmasq_gre_count {
 	atomic64_t packets[IP_CT_DIR_MAX];
 };
 
-/* hooks.c: netfilter hooks, conntrack templates and the ct helper */
+/* ct.c: conntrack templates, the ct helper, verdicts, what conntrack knows */
 int vpnmasq_ct_init(void);
 void vpnmasq_ct_disable(void);
 void vpnmasq_ct_exit(void);
-int vpnmasq_hooks_register(struct net *net);
-void vpnmasq_hooks_unregister(struct net *net);
+bool vpnmasq_ct_live_in(const struct vpnmasq_net *vn);
 int vpnmasq_attach_zone(struct vpnmasq_net *vn, struct sk_buff *skb, u16 zone,
 			bool both_dirs);
 struct nf_conn *vpnmasq_helper_tmpl_alloc(const struct nf_conntrack_zone *zone,
 					  struct nf_conntrack_helper *helper,
 					  gfp_t gfp);
-bool vpnmasq_ct_track(struct nf_conn *ct);
 bool vpnmasq_ct_tracked(const struct nf_conn *ct);
 void vpnmasq_ct_flush_zoned(struct net *net);
 void vpnmasq_ct_flush_unzoned(struct net *net,
@@ -112,8 +119,23 @@ unsigned int vpnmasq_verdict_deferred(struct vpnmasq_net *vn,
 				      struct sk_buff *skb,
 				      const struct vm_decision *d,
 				      bool untracked);
+bool vpnmasq_ct_deferred(const struct nf_conn *ct,
+			 enum ip_conntrack_info ctinfo);
+int vpnmasq_ct_timeouts_init(struct vpnmasq_net *vn,
+			     const struct vpnmasq_config *cfg);
+void vpnmasq_ct_timeouts_set(struct vpnmasq_net *vn,
+			     const struct vpnmasq_config *cfg);
+void vpnmasq_ct_timeouts_exit(struct vpnmasq_net *vn);
+void vpnmasq_ct_set_timeout(struct vpnmasq_net *vn, struct nf_conn *ct,
+			    enum ip_conntrack_info ctinfo);
+void vpnmasq_ct_gone(struct vpnmasq_net *vn);
+void vpnmasq_ct_unmark(struct nf_conn *ct);
 
-/* isakmp.c; ISAKMP is UDP 500 -> 500 (icmp.c and hooks.c look for it too) */
+/* hooks.c */
+int vpnmasq_hooks_register(struct net *net);
+void vpnmasq_hooks_unregister(struct net *net);
+
+/* isakmp_hook.c; ISAKMP is UDP 500 -> 500 (icmp_hook.c and ct.c too) */
 #define VPNMASQ_ISAKMP_PORT 500
 
 static inline bool vpnmasq_isakmp_ports(const struct udphdr *uh)
@@ -122,27 +144,29 @@ static inline bool vpnmasq_isakmp_ports(const struct udphdr *uh)
 	       uh->dest == htons(VPNMASQ_ISAKMP_PORT);
 }
 
-bool vpnmasq_isakmp_header(struct vpnmasq_net *vn, const struct sk_buff *skb,
-			   struct vm_isakmp *hdr);
 unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 				       const struct vpnmasq_config *cfg,
 				       struct sk_buff *skb,
 				       const struct nf_hook_state *state);
+void vpnmasq_isakmp_recheck(struct vpnmasq_net *vn,
+			    const struct vpnmasq_config *cfg,
+			    const struct sk_buff *skb, struct vm_decision *d);
 void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,
 			      const struct vpnmasq_config *cfg,
 			      struct sk_buff *skb);
 
-/* esp.c */
-bool vpnmasq_esp_spi(struct vpnmasq_net *vn, const struct sk_buff *skb,
-		     __be32 *spi);
+/* esp_hook.c */
 unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 				    const struct vpnmasq_config *cfg,
 				    struct sk_buff *skb,
 				    const struct nf_hook_state *state);
+void vpnmasq_esp_recheck(struct vpnmasq_net *vn,
+			 const struct vpnmasq_config *cfg,
+			 const struct sk_buff *skb, struct vm_decision *d);
 void vpnmasq_esp_release(void *pkt);
 void vpnmasq_esp_drop(void *pkt);
 
-/* icmp.c */
+/* icmp_hook.c */
 unsigned int vpnmasq_icmp_prerouting(struct vpnmasq_net *vn,
 				     const struct vpnmasq_config *cfg,
 				     struct sk_buff *skb,
@@ -165,7 +189,6 @@ struct vpnmasq_pptp_info *vpnmasq_pptp_snapshot(struct net *net,
 						unsigned int max,
 						unsigned int *n);
 unsigned int vpnmasq_pptp_flush(struct vpnmasq_net *vn, __be32 lan);
-void vpnmasq_pptp_closed(struct vpnmasq_net *vn, const struct nf_conn *gre);
 
 /* net.c */
 void vpnmasq_serial_kick(struct vpnmasq_net *vn,

@@ -1,6 +1,6 @@
 // How the association tables scale: packet-path lookups, adding and
 // removing an association, and the expiry sweep, at 1 k, 64 k and 1 M
-// associations, on the module's own table.c.
+// associations, on the module's own core (kmod/core).
 //
 // Lookups are measured two ways:
 //  - Hot: 1024 busy associations (distinct, picked at random among all)
@@ -29,7 +29,8 @@
 #include <vector>
 
 extern "C" {
-#include "table.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 extern unsigned long jiffies;
 }
 

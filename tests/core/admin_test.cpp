@@ -140,9 +140,9 @@ TEST_F(Admin, DeleteOneCookieOrOneSpi)
 	EXPECT_EQ(vm_esp_del_spi(&t, htonl(0x1a), other), 0u);
 	EXPECT_EQ(vm_esp_del_spi(&t, htonl(0x1a), 0), 1u);
 	EXPECT_EQ(t.n_esp, 1u) << "the outbound SPI stays";
-	// the inbound SPI is unknown again and nobody is pending: only the
-	// host with IKE state (b) may claim it
-	EXPECT_EQ(in(0x1a).verdict, VM_ZONE);
+	// the inbound SPI is unknown again, nobody is pending and nobody
+	// negotiated: nobody may claim it
+	EXPECT_EQ(in(0x1a).verdict, VM_DROP);
 }
 
 TEST_F(Admin, TheGatewaysOwnIkeEntriesAreFlushedOnlyWithEverything)

@@ -1,4 +1,4 @@
-// ESP association by serializing new SAs per remote (kmod/table.c, compiled
+// ESP association by serializing new SAs per remote (kmod/core/esp.c, compiled
 // from the module's source against tests/shim).
 #include "tables_fixture.hpp"
 
@@ -96,17 +96,17 @@ TEST_F(Esp, OtherRemotesAndEstablishedSpisAreNeverDelayed)
 	EXPECT_EQ(out(a, 0xa2).verdict, VM_ZONE) << "the pending host's own new SAs";
 }
 
-TEST_F(Esp, UnknownInboundSpiNeedsAPendingOrTheOnlyIkeHost)
+TEST_F(Esp, UnknownInboundSpiNeedsAPendingSlotOrANegotiation)
 {
 	EXPECT_EQ(in(0x99).verdict, VM_DROP) << "nobody may claim it";
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_REFUSED_NO_IKE), 1u);
 	ike(a, 0x1111);
-	auto d = in(0x98);
-	EXPECT_EQ(d.verdict, VM_ZONE) << "the remote sent first: only a has IKE state";
-	EXPECT_EQ(out(a, 0xa1).zone, d.zone) << "a's new SA takes the slot";
-	EXPECT_EQ(in(0x96).zone, d.zone) << "the pending host wins over IKE";
+	EXPECT_EQ(in(0x98).verdict, VM_DROP) << "IKE state alone earns no SPI";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_REFUSED_NO_IKE), 2u);
+	auto da = out(a, 0xa1);
+	EXPECT_EQ(in(0x96).zone, da.zone) << "the reply a's pending new SA awaits";
 	ike(b, 0x2222);
-	EXPECT_EQ(in(0x97).verdict, VM_DROP) << "two IKE hosts: no guess";
+	EXPECT_EQ(in(0x97).verdict, VM_DROP) << "two IKE hosts, no slot, no negotiation";
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
 }
 

@@ -1,4 +1,4 @@
-// The ISAKMP association logic of kmod/table.c, compiled from the module's
+// The ISAKMP association logic of kmod/core/isakmp.c, compiled from the module's
 // own source against tests/shim, driven packet by packet.
 #include "tables_fixture.hpp"
 
@@ -25,6 +25,7 @@ protected:
 		vm_isakmp hdr{};
 		auto b = isakmp(ic, rc);
 		EXPECT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
+		settle();
 		vm_pkt pkt{src, dst, to_local, jiffies, false, false};
 		vm_decision d{};
 		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
@@ -165,20 +166,21 @@ TEST_F(Ike, IdleEntriesExpireAndZonesAreHeldThenReused)
 {
 	const __be32 a = ip("192.168.1.10"), b = ip("192.168.1.11");
 	cfg.zone_count = 1;
-	t.zone_hold = 1000 * HZ; // longer than the IKE timeout, as in the kernel
+	t.zone_hold = (cfg.ike_timeout + 1000) * HZ;
 	auto da = out(a, 0xaaaa);
+	EXPECT_EQ(in(0xaaaa, 0xbbbb).zone, da.zone) << "answered";
 	jiffies += (cfg.ike_timeout - 1) * HZ;
-	EXPECT_EQ(vm_tables_gc(&t, &cfg, jiffies), 0u);
+	EXPECT_EQ(gc(), 0u);
 	EXPECT_EQ(in(0xaaaa).zone, da.zone);
 	jiffies += (cfg.ike_timeout + 1) * HZ;
-	EXPECT_EQ(vm_tables_gc(&t, &cfg, jiffies), 1u);
+	EXPECT_EQ(gc(), 1u);
 	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_EXPIRED), 1u);
 	EXPECT_EQ(in(0xaaaa).verdict, VM_PASS) << "expired cookie unknown";
 
 	// the only zone is still held by a: b must wait for the hold time
 	EXPECT_EQ(out(b, 0xbbbb).verdict, VM_DROP);
 	jiffies += t.zone_hold + HZ;
-	vm_tables_gc(&t, &cfg, jiffies);
+	gc();
 	auto db = out(b, 0xbbbb);
 	EXPECT_EQ(db.verdict, VM_ZONE);
 	EXPECT_EQ(db.zone, da.zone);
@@ -250,6 +252,9 @@ struct NaiveModel {
 		unsigned long last;
 	};
 	std::vector<Entry> entries;
+	// Flows (host, remote) the remote answered on: their entries live
+	// ike_timeout idle, those of the others a minute.
+	std::set<std::pair<__be32, __be32>> answered;
 
 	const Entry *find(__be32 remote, u64 cookie) const
 	{
@@ -257,6 +262,16 @@ struct NaiveModel {
 			if (e.remote == remote && e.cookie == cookie)
 				return &e;
 		return nullptr;
+	}
+	// A flow without entries is gone, and with it what it knew.
+	void forget_empty_flows()
+	{
+		std::erase_if(answered, [&](const auto &f) {
+			for (auto &e : entries)
+				if (e.lan == f.first && e.remote == f.second)
+					return false;
+			return true;
+		});
 	}
 	std::set<__be32> hosts_of(__be32 remote) const
 	{
@@ -275,7 +290,9 @@ TEST_F(Ike, RandomizedAgainstNaiveModel)
 	std::map<u16, __be32> zone_owner;	// the host a zone stands for
 	std::map<__be32, u16> zone_of;		// and the other way round
 	std::map<__be32, unsigned long> active;	// host -> last delivery
+	cfg.ike_timeout = 600; // a few of each expiry in 20 000 steps
 	const unsigned long timeout = cfg.ike_timeout * HZ;
+	const unsigned long unanswered = t.ike_unanswered;
 	t.zone_hold = 2 * timeout;
 	cfg.zone_count = 4; // fewer zones than hosts: reuse happens
 
@@ -333,6 +350,7 @@ TEST_F(Ike, RandomizedAgainstNaiveModel)
 				ASSERT_EQ(zone_owner.at(d.zone), e->lan) << "misdelivered";
 				delivered(d.zone, e->lan, step);
 				const_cast<NaiveModel::Entry *>(e)->last = jiffies;
+				model.answered.insert({e->lan, rem});
 				break;
 			}
 			auto hosts = model.hosts_of(rem);
@@ -347,18 +365,23 @@ TEST_F(Ike, RandomizedAgainstNaiveModel)
 			}
 			break;
 		}
-		case 7: // time passes, idle entries expire
-			jiffies += pick(3) * timeout / 2 + 1;
-			vm_tables_gc(&t, &cfg, jiffies);
+		case 7: { // time passes, idle entries expire
+			jiffies += pick(3) * (pick(2) ? timeout : unanswered) / 2 + 1;
+			gc();
 			std::erase_if(model.entries, [&](auto &e) {
-				return (long)(jiffies - (e.last + timeout)) > 0;
+				unsigned long to = model.answered.count({e.lan, e.remote}) ?
+							   timeout : std::min(timeout, unanswered);
+				return (long)(jiffies - (e.last + to)) > 0;
 			});
+			model.forget_empty_flows();
 			break;
+		}
 		case 8: // a conntrack entry dies
 			vm_flow_ct_destroyed(&t, lan, rem, IPPROTO_UDP);
 			std::erase_if(model.entries, [&](auto &e) {
 				return e.lan == lan && e.remote == rem;
 			});
+			model.forget_empty_flows();
 			break;
 		default:
 			jiffies += 1 + pick(HZ);

@@ -1,5 +1,5 @@
 // The LAN scope: vpnmasq claims only masqueraded LAN hosts' VPN flows
-// (kmod/config.c and the scope checks of kmod/table.c, compiled from the
+// (kmod/core/config.c and the scope checks of kmod/core/, compiled from the
 // module's source against tests/shim). Everything else is left to
 // conntrack, counted, and never enters a table.
 #include "tables_fixture.hpp"

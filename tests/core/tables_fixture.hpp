@@ -10,7 +10,8 @@
 #include <vector>
 
 extern "C" {
-#include "table.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 extern unsigned long jiffies;
 extern int vm_shim_fail_alloc;
 }
@@ -79,9 +80,28 @@ protected:
 	{
 		return stats.cnt[s];
 	}
+	// What the kernel glue does right after every sweep, flush or
+	// deletion: it deletes the ISAKMP conntrack entries of the flows whose
+	// last IKE association went, and conntrack tells the tables.
+	void settle()
+	{
+		vm_flow_key keys[8];
+		unsigned int n;
+		while ((n = vm_tables_ct_gone(&t, keys, 8)))
+			for (unsigned int i = 0; i < n; i++)
+				vm_flow_ct_destroyed(&t, keys[i].lan, keys[i].remote, IPPROTO_UDP);
+	}
+	// The 1 s sweep, then what the glue does after it.
+	unsigned int gc()
+	{
+		unsigned int n = vm_tables_gc(&t, &cfg, jiffies);
+		settle();
+		return n;
+	}
 	// What the kernel glue does for a forwarded ESP packet of a LAN host.
 	vm_decision out(__be32 lan, u32 spi, __be32 to = 0, intptr_t *handle = nullptr)
 	{
+		settle();
 		vm_pkt pkt{lan, to ? to : remote, false, jiffies, false, false};
 		vm_decision d{};
 		if (vm_esp_known(&t, &pkt, htonl(spi), 100, &d))
@@ -95,6 +115,7 @@ protected:
 	// ...and for an ESP packet from the remote to the public address.
 	vm_decision in(u32 spi, __be32 from = 0)
 	{
+		settle();
 		vm_pkt pkt{from ? from : remote, gw, true, jiffies, false, false};
 		vm_decision d{};
 		if (vm_esp_known(&t, &pkt, htonl(spi), 100, &d))

@@ -4,8 +4,10 @@
 // remote, time passing, or an admin action. Beyond "no crash, leak or UB"
 // it checks, against the tables' own dumps, that nothing is misdelivered:
 //   - a header is accepted exactly when it has 8 bytes and a non-zero SPI;
-//   - a new inbound SPI goes to the remote's pending host if there is one,
-//     else to the only host with IKE state with that remote, else nowhere;
+//   - a new inbound SPI goes to the only host that just negotiated with that
+//     remote unless another host is pending, else to the pending host,
+//     else nowhere: no SPI is ever bound to a host that did not negotiate
+//     or send first;
 //   - a known SPI's packet gets the zone of the host its entry names;
 //   - an outbound SPI entry only ever names the host that sent it, and a
 //     second host sending the same SPI to the same remote is refused;
@@ -67,22 +69,6 @@ __be32 pending_lan(vm_tables *t, __be32 remote)
 	return 0;
 }
 
-std::set<__be32> ike_lans(vm_tables *t, __be32 remote)
-{
-	std::set<__be32> lans;
-	vm_ike_info buf[8];
-	unsigned long n = 0;
-	unsigned int got;
-	u32 gen;
-	while ((got = vm_ike_snapshot(t, n, buf, 8, &gen))) {
-		for (unsigned int i = 0; i < got; i++)
-			if (buf[i].remote == remote && buf[i].lan)
-				lans.insert(buf[i].lan);
-		n += got;
-	}
-	return lans;
-}
-
 // The bytes of an ESP packet from the IP payload on: a parsed SPI or not.
 bool esp_header(FuzzedDataProvider &in, __be32 *spi)
 {
@@ -104,12 +90,21 @@ bool esp_header(FuzzedDataProvider &in, __be32 *spi)
 	return valid;
 }
 
+// An ISAKMP message from a host or from a remote: Main Mode, Quick Mode,
+// IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, Informational, with few message
+// IDs and either Response flag, so that negotiations complete (or not).
 void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 {
+	static const u8 kExchanges[] = {2, 5, VM_EXCH_IKEV1_QUICK, 34, VM_EXCH_IKEV2_IKE_AUTH,
+					VM_EXCH_IKEV2_CREATE_CHILD_SA, 37};
 	u8 buf[VM_ISAKMP_HDR_LEN] = {};
 	u64 icookie = in.ConsumeIntegralInRange<u64>(1, 4);
 	memcpy(buf, &icookie, 8);
-	buf[17] = 0x10;
+	buf[8] = in.ConsumeIntegral<u8>() & 1;
+	buf[17] = in.ConsumeBool() ? 0x10 : 0x20;
+	buf[18] = kExchanges[in.ConsumeIntegralInRange<size_t>(0, sizeof(kExchanges) - 1)];
+	buf[19] = in.ConsumeBool() ? VM_IKEV2_FLAG_RESPONSE : 0;
+	buf[23] = in.ConsumeIntegralInRange<u8>(0, 3);
 	buf[27] = VM_ISAKMP_HDR_LEN;
 	vm_isakmp hdr;
 	if (vm_isakmp_parse(buf, sizeof(buf), &hdr))
@@ -117,9 +112,33 @@ void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	vm_pkt pkt{};
 	vm_decision d{};
 	pkt.now = jiffies;
-	pkt.saddr = pick(in, kLan);
-	pkt.daddr = pick(in, kRemote);
+	if (in.ConsumeBool()) {
+		pkt.saddr = pick(in, kLan);
+		pkt.daddr = pick(in, kRemote);
+	} else {
+		pkt.saddr = pick(in, kRemote);
+		pkt.daddr = kGateway;
+		pkt.to_local = true;
+	}
 	vm_ike_classify(t, cfg, &pkt, &hdr, &d);
+	vm_refusal_count(t, &d);
+}
+
+// The hosts entitled to new inbound SPIs from @remote right now.
+std::set<__be32> entitled(vm_tables *t, __be32 remote)
+{
+	std::set<__be32> lans;
+	vm_nego_info buf[8];
+	unsigned long n = 0;
+	unsigned int got;
+	u32 gen;
+	while ((got = vm_nego_snapshot(t, n, buf, 8, &gen))) {
+		for (unsigned int i = 0; i < got; i++)
+			if (buf[i].remote == remote && buf[i].open && buf[i].spis)
+				lans.insert(buf[i].lan);
+		n += got;
+	}
+	return lans;
 }
 
 // Sometimes conntrack already tracks the flow (a port forward's).
@@ -143,7 +162,7 @@ void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	auto before = esp_rows(t);
 	const vm_esp_info *known = find(before, pkt.saddr, spi, VM_ESP_IN);
 	__be32 pending = pending_lan(t, pkt.saddr);
-	auto lans = ike_lans(t, pkt.saddr);
+	auto earned = entitled(t, pkt.saddr);
 	bool ours = vm_pkt_lan_side(cfg, &pkt) && !pkt.foreign;
 	vm_decision d{};
 	// The hook's second look comes after a refusal, never on the fast path.
@@ -174,9 +193,10 @@ void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	}
 	if (pkt.recheck)
 		abort(); // a second look binds nothing
-	// The one host it may belong to.
-	__be32 owner = pending ? pending : lans.size() == 1 ? *lans.begin() : 0;
-	if (added->lan != owner || d.verdict != VM_ZONE || d.zone != added->zone)
+	// The one host it may belong to: it negotiated or sent first.
+	__be32 nego = earned.size() == 1 ? *earned.begin() : 0;
+	__be32 owner = nego && (!pending || pending == nego) ? nego : pending;
+	if (!owner || added->lan != owner || d.verdict != VM_ZONE || d.zone != added->zone)
 		abort();
 }
 
@@ -256,6 +276,7 @@ void scope_change(FuzzedDataProvider &in, vm_tables *t, vpnmasq_config *cfg)
 	next.max_assoc = cfg->max_assoc;
 	next.hold_max = cfg->hold_max;
 	vm_tables_flush_scope(t, &next);
+	settle(t);
 	*cfg = next;
 }
 

@@ -5,7 +5,8 @@
 #include <cstring>
 
 extern "C" {
-#include "table.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

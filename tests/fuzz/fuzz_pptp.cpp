@@ -10,7 +10,7 @@
 #include <vector>
 
 extern "C" {
-#include "calls.h"
+#include "core/calls.h"
 }
 
 namespace {

@@ -147,6 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9:
 			vm_ike_del_cookie(&t, in.ConsumeIntegralInRange<u64>(0, 5),
 					  in.ConsumeBool() ? 0 : pick(in, kRemote));
+			settle(&t);
 			break;
 		case 10:
 			vm_esp_del_spi(&t, addr(in.ConsumeIntegralInRange<uint32_t>(1, 8)),

@@ -12,7 +12,8 @@
 #include <span>
 
 extern "C" {
-#include "table.h"
+#include "core/esp.h"
+#include "core/isakmp.h"
 extern unsigned long jiffies;
 }
 
@@ -49,6 +50,18 @@ inline void *pkt_new()
 	return p;
 }
 
+// What the kernel glue does after every sweep, flush or deletion: the
+// ISAKMP conntrack entries of flows whose last IKE association went are
+// deleted, and conntrack tells the tables.
+inline void settle(vm_tables *t)
+{
+	vm_flow_key keys[4];
+	unsigned int n;
+	while ((n = vm_tables_ct_gone(t, keys, 4)))
+		for (unsigned int i = 0; i < n; i++)
+			vm_flow_ct_destroyed(t, keys[i].lan, keys[i].remote, IPPROTO_UDP);
+}
+
 // The tables for one input: jiffies and the defaults from the input's first
 // bytes; the target sets its limits before init().
 struct Run {
@@ -74,6 +87,7 @@ struct Run {
 	// Everything freed (LeakSanitizer checks), every held packet let go of.
 	void finish()
 	{
+		settle(&t);
 		vm_tables_exit(&t);
 		if (!cells.empty())
 			abort(); // a held packet was neither released nor dropped
@@ -92,6 +106,7 @@ inline void other_step(FuzzedDataProvider &in, Run &r, int which,
 	case 1: // the 1 s gc, possibly long after
 		jiffies += in.ConsumeIntegralInRange<unsigned long>(0, 700 * HZ);
 		vm_tables_gc(&r.t, &r.cfg, jiffies);
+		settle(&r.t);
 		break;
 	case 2:
 		vm_flow_ct_destroyed(&r.t, pick(in, lans), pick(in, remotes),
@@ -100,6 +115,7 @@ inline void other_step(FuzzedDataProvider &in, Run &r, int which,
 	default:
 		vm_tables_flush(&r.t, in.ConsumeBool() ? 0 : pick(in, lans),
 				in.ConsumeIntegralInRange(1, 3));
+		settle(&r.t);
 		break;
 	}
 }

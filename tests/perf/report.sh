@@ -30,7 +30,7 @@ per_assoc() {
 echo
 echo "vpnmasq benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo
-echo "Core tables: kmod/table.c built in userspace, median of 3 runs"
+echo "Core tables: kmod/core built in userspace, median of 3 runs"
 printf '  %-44s %9s %9s %9s %7s %7s  %s\n' "" 1k 64k 1M 1M/1k target ""
 row() { # LABEL V1k V64k V1M TARGET
 	local r i

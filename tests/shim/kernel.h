@@ -99,6 +99,13 @@ static inline void vm_shim_log(const char *fmt, ...)
 #define net_warn_ratelimited(...) vm_shim_log(__VA_ARGS__)
 #define pr_debug(...) vm_shim_log(__VA_ARGS__)
 
+/* ---- helpers (C only: C++ has its own min) ---- */
+#ifndef __cplusplus
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#endif
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- bits ---- */
 #define BIT(n) (1UL << (n))
 #define BITS_PER_LONG (8 * sizeof(long))
@@ -158,6 +165,12 @@ static inline void list_del(struct list_head *e)
 	e->prev->next = e->next;
 	e->next->prev = e->prev;
 	e->next = e->prev = NULL;
+}
+static inline void list_del_init(struct list_head *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	INIT_LIST_HEAD(e);
 }
 static inline int list_empty(const struct list_head *h)
 {

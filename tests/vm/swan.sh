@@ -34,11 +34,12 @@ swan_run() {
 }
 
 # swan_conn NS LEFT LEFTID LEFTSUBNET RIGHT RIGHTID RIGHTSUBNET [NAME]
+# SWAN_IKEV2=yes makes it IKEv2; SWAN_OPTS lines (tab-indented) are added.
 swan_conn() {
 	local dir=/tmp/swan-$1
 	cat >>"$dir/ipsec.conf" <<CONF
 conn ${8:-vpn}
-	ikev2=no
+	ikev2=${SWAN_IKEV2:-no}
 	authby=secret
 	type=tunnel
 	left=$2
@@ -52,6 +53,7 @@ conn ${8:-vpn}
 	ike=aes128-sha2_256;modp2048
 	esp=aes128-sha2_256
 	auto=add
+${SWAN_OPTS:-}
 CONF
 	echo "$3 $6 : PSK \"$SWAN_PSK\"" >>"$dir/ipsec.secrets"
 }

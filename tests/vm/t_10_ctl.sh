@@ -82,7 +82,7 @@ check_eq "...and that left this netns alone" 1234 "$($CTL get ike_timeout)"
 ns_create vmA vmB
 check "set in netns vmA" ip netns exec vmA $CTL set ike_timeout 77
 check_eq "vmA has its value" 77 "$(ip netns exec vmA $CTL get ike_timeout)"
-check_eq "vmB keeps the default" 600 "$(ip netns exec vmB $CTL get ike_timeout)"
+check_eq "vmB keeps the default" 28800 "$(ip netns exec vmB $CTL get ike_timeout)"
 check_eq "init netns keeps its value" 1234 "$($CTL get ike_timeout)"
 check "show works in a netns" ip netns exec vmA $CTL show
 check "JSON show parses" sh -c "$CTL -j show | python3 -m json.tool >/dev/null"

@@ -174,17 +174,17 @@ check_eq "show -j ike: every association exactly once" "$((N + N2)) $((N + N2))"
 check_eq "show -j ike: all of lan1's cookies" "$N" \
 	"$(py "len({r['icookie'] for r in j['ike'] if r['lan'] == '$LAN1' and r['icookie'].startswith('6000')})" <"$T/ike.json")"
 check_eq "show -j ike: keys of a row" \
-	"remote lan icookie rcookie zone idle_ms packets" \
+	"remote lan icookie rcookie zone idle_ms how packets" \
 	"$(py '" ".join(j["ike"][0].keys())' <"$T/ike.json")"
 check_eq "show -j ike: cookies as hex strings, counters as numbers" "True True" \
 	"$(py 'all(len(r["icookie"]) == 16 for r in j["ike"]), all(type(r["packets"]) is int for r in j["ike"])' <"$T/ike.json" | tr -d '(),')"
 gwctl show ike >"$T/ike.txt"
 check_eq "show ike: a header and one line per association" "$((N + N2 + 1))" \
 	"$(wc -l <"$T/ike.txt")"
-check_match "show ike: header without counter columns" '^REMOTE +LAN +ICOOKIE +RCOOKIE +ZONE +IDLE$' \
+check_match "show ike: header without counter columns" '^REMOTE +LAN +ICOOKIE +RCOOKIE +ZONE +IDLE +HOW$' \
 	"$(head -1 "$T/ike.txt")"
 check_eq "show ike: no cookie twice" "$((N + N2))" "$(tail -n +2 "$T/ike.txt" | awk '{print $3}' | sort -u | wc -l)"
-check_match "-s show ike: packets column" '^REMOTE +LAN +ICOOKIE +RCOOKIE +ZONE +IDLE +PACKETS$' \
+check_match "-s show ike: packets column" '^REMOTE +LAN +ICOOKIE +RCOOKIE +ZONE +IDLE +HOW +PACKETS$' \
 	"$(gwctl -s show ike | head -1)"
 check_eq "--no-headers show ike: no header line" "$((N + N2))" "$(gwctl --no-headers show ike | wc -l)"
 check_eq "show ike lan $LAN2: only lan2's" "$N2" "$(gwctl --no-headers show ike lan "$LAN2" | wc -l)"
@@ -194,7 +194,7 @@ check_eq "show -j ike lan $LAN2 peer $REMOTE" "$N2" \
 	"$(gwctl -j show ike lan "$LAN2" peer "$REMOTE" | py 'len(j["ike"])')"
 check_eq "show ike peer of another remote: nothing" "0" \
 	"$(gwctl -j show ike peer 198.51.100.1 | py 'len(j["ike"])')"
-check_eq "show -j all: every table" "ike esp pending pptp" \
+check_eq "show -j all: every table" "ike esp pending pptp nego" \
 	"$(gwctl -j show all lan "$LAN2" | py '" ".join(j.keys())')"
 out=$(gwctl show all lan "$LAN2")
 check_match "show all: titled sections" '^pptp:$' "$out"
@@ -328,7 +328,7 @@ check_eq "stats text after reset" "all counters are zero (stats --all lists them
 echo "# showconf -> -b"
 gwctl showconf >"$T/conf"
 check_match "showconf: a comment header" '^# vpnmasq tunables' "$(head -1 "$T/conf")"
-check_eq "showconf: one set line per tunable" 9 "$(grep -c '^set [a-z_]* [a-z0-9]*$' "$T/conf")"
+check_eq "showconf: one set line per tunable" 11 "$(grep -c '^set [a-z_]* [a-z0-9]*$' "$T/conf")"
 check_match "showconf: booleans as on/off" '^set pptp on$' "$(cat "$T/conf")"
 sed -e 's/^set ike_timeout .*/set ike_timeout 1234/' -e 's/^set hold_max .*/set hold_max 32/' \
 	-e 's/^set enabled .*/set enabled off/' "$T/conf" >"$T/conf.new"

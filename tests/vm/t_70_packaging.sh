@@ -112,7 +112,7 @@ check_eq "the unit has one ExecStartPre, ExecStart, ExecReload, ExecStop" "1 1 1
 cp packaging/vpnmasq.conf "$CONF"
 check "start with the shipped config (nothing but comments)" unit_start
 check "start loaded the module" module_loaded
-check_eq "defaults kept" 600 "$($CTL get ike_timeout 2>&1)"
+check_eq "defaults kept" 28800 "$($CTL get ike_timeout 2>&1)"
 check "stop" unit_exec ExecStop
 
 cat >"$CONF" <<'EOF'

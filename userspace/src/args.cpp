@@ -21,12 +21,14 @@ std::string joined(std::string_view a, std::string_view b)
 	return std::string(a) + ": " + std::string(b);
 }
 
-// The table names of show and monitor: every dumpable table, or "all".
-std::string table_list()
+// The table names of show (every dumpable table) or, with @events_only,
+// of monitor (the tables with events), or "all".
+std::string table_list(bool events_only = false)
 {
 	std::string s;
 	for (const auto &t : table_kinds())
-		s += std::string(t.name) + ", ";
+		if (t.events || !events_only)
+			s += std::string(t.name) + ", ";
 	return s + "or all";
 }
 
@@ -228,13 +230,17 @@ StatsArgs parse_stats_args(std::span<const std::string> args)
 const TableKind *parse_monitor_args(std::span<const std::string> args)
 {
 	if (args.size() > 1)
-		throw UsageError("monitor: expected at most one table (" + table_list() + ")");
+		throw UsageError("monitor: expected at most one table (" + table_list(true) + ")");
 	if (args.empty() || args[0] == "all")
 		return nullptr;
 	const TableKind *t = find_table(args[0]);
+	if (t && !t->events)
+		throw UsageError("monitor: the " + std::string(t->name) +
+				 " table has no events (see it with: vpnmasq-ctl show " +
+				 std::string(t->name) + ")");
 	if (!t)
 		throw UsageError("monitor: unknown table " + in_quotes(args[0]) + " (expected " +
-				 table_list() + ")");
+				 table_list(true) + ")");
 	return t;
 }
 

@@ -67,7 +67,8 @@ struct StatsArgs {
 };
 StatsArgs parse_stats_args(std::span<const std::string> args);
 
-// "monitor [ike|esp|pending|pptp|all]": nullptr for all.
+// "monitor [ike|esp|pending|pptp|all]": nullptr for all; a table without
+// events (nego) is refused.
 const TableKind *parse_monitor_args(std::span<const std::string> args);
 
 } // namespace vpnmasq

@@ -30,7 +30,7 @@ constexpr std::array kOptions{
 	GlobalOption{"-j", "--json", "", "print JSON (compact); errors stay text on stderr"},
 	GlobalOption{"-p", "--pretty", "", "indent the JSON"},
 	GlobalOption{"-s", "--stats", "",
-		     "tables get their per-entry counter columns (packets, bytes, GRE)"},
+		     "add per-entry counter columns (packets, bytes, GRE, negotiations)"},
 	GlobalOption{"-t", "--timestamp", "",
 		     "monitor: each event starts with the local time (JSON: \"time\")"},
 	GlobalOption{"", "--no-headers", "", "tables without their header line"},
@@ -238,18 +238,25 @@ int cmd_completion(Context &c)
 
 constexpr std::array kCommands{
 	Command{"show",
-		"[ike|esp|pending|pptp|all] [lan ADDR] [peer ADDR]",
+		"[ike|esp|pending|pptp|nego|all] [lan ADDR] [peer ADDR]",
 		"summary (version, tunables, non-zero counters), or association tables",
 		"Without a table: the module's version, its tunables, the table sizes and the\n"
 		"non-zero counters. With a table, its entries; \"all\" lists every table, one\n"
-		"after another (JSON: "
-		"{\"ike\":[...],\"esp\":[...],\"pending\":[...],\"pptp\":[...]}).\n"
+		"after another (JSON: one object with a list per table,\n"
+		"{\"ike\":[...],\"esp\":[...],\"pending\":[...],\"pptp\":[...],\"nego\":[...]}).\n"
 		"  lan ADDR   only the entries of this LAN host\n"
 		"  peer ADDR  only the entries with this remote (pptp: the remote end)\n"
+		"ike's and esp's HOW: how the entry came to name its LAN host (sent, pending,\n"
+		"only-host, negotiation, gateway).\n"
 		"pptp's DIR: out, the LAN host called a remote server; in, a remote client\n"
 		"called a server on the LAN host through a port forward.\n"
-		"Counter columns (packets, bytes, GRE) need -s; JSON always has them.\n",
-		{.first = "ike esp pending pptp all",
+		"nego: per LAN host and remote, what its completed negotiations entitle it to\n"
+		"for LEFT more: SPIS unknown inbound SPIs, IKE-SAS new IKE SAs the remote\n"
+		"starts, PAIRED new outbound SPIs that need not wait; IN-FLIGHT exchanges\n"
+		"begun, LAST the type of the last completed one.\n"
+		"Counter columns (packets, bytes, GRE, negotiations completed) need -s; JSON\n"
+		"always has them.\n",
+		{.first = "ike esp pending pptp nego all",
 		 .options = "lan peer",
 		 .value_after = "lan peer",
 		 .first_required = true},

@@ -246,17 +246,15 @@ const Column kIkeColumns[] = {
 	{"RCOOKIE", FIELD_STR("rcookie")},
 	{"ZONE", FIELD_NUM("zone")},
 	{"IDLE", FIELD_MS("idle_ms")},
+	{"HOW", FIELD_STR("how")},
 	{"PACKETS", FIELD_NUM("packets"), true},
 };
 
 const Column kEspColumns[] = {
-	{"REMOTE", FIELD_STR("remote")},
-	{"LAN", FIELD_STR("lan")},
-	{"SPI", FIELD_STR("spi")},
-	{"DIR", FIELD_STR("dir")},
-	{"ZONE", FIELD_NUM("zone")},
-	{"IDLE", FIELD_MS("idle_ms")},
-	{"PACKETS", FIELD_NUM("packets"), true},
+	{"REMOTE", FIELD_STR("remote")},     {"LAN", FIELD_STR("lan")},
+	{"SPI", FIELD_STR("spi")},	     {"DIR", FIELD_STR("dir")},
+	{"ZONE", FIELD_NUM("zone")},	     {"IDLE", FIELD_MS("idle_ms")},
+	{"HOW", FIELD_STR("how")},	     {"PACKETS", FIELD_NUM("packets"), true},
 	{"BYTES", FIELD_NUM("bytes"), true},
 };
 
@@ -289,6 +287,24 @@ const Column kPptpColumns[] = {
 	{"GRE-IN", FIELD_NUM("gre_in"), true},
 };
 
+// LAST: the exchange type of the last completed negotiation, by name or
+// number; LEFT: until the entitlement lapses.
+const Column kNegoColumns[] = {
+	{"REMOTE", FIELD_STR("remote")},
+	{"LAN", FIELD_STR("lan")},
+	{"SPIS", FIELD_NUM("spis")},
+	{"IKE-SAS", FIELD_NUM("ike_sas")},
+	{"PAIRED", FIELD_NUM("paired")},
+	{"IN-FLIGHT", FIELD_NUM("in_flight")},
+	{"LAST",
+	 [](const Json &e) {
+		 const Json &x = field(e, "exchange");
+		 return x.is_string() ? x.get<std::string>() : num(x);
+	 }},
+	{"LEFT", FIELD_MS("left_ms")},
+	{"COMPLETED", FIELD_NUM("completed"), true},
+};
+
 #undef FIELD_STR
 #undef FIELD_NUM
 #undef FIELD_MS
@@ -301,16 +317,18 @@ std::span<const Column> columns_of(const TableKind &kind)
 		return kEspColumns;
 	if (kind.name == "pptp")
 		return kPptpColumns;
+	if (kind.name == "nego")
+		return kNegoColumns;
 	return kPendingColumns;
 }
 
 // A field of an event's entry for its text line.
-std::string event_value(const Json &v)
+std::string event_value(const std::string &key, const Json &v)
 {
 	if (v.is_string())
 		return v.get<std::string>();
-	if (v.is_null())
-		return "gateway"; // ike: lan 0.0.0.0, the gateway's own
+	if (v.is_null()) // ike: lan 0.0.0.0, the gateway's own; else absent
+		return key == "lan" ? "gateway" : "-";
 	return v.dump();
 }
 
@@ -356,7 +374,7 @@ std::string event_text(const Event &ev, const std::optional<std::string> &time)
 	std::string s = time ? *time + " " : std::string();
 	s += event_name(ev.type) + " " + std::string(ev.table ? ev.table->name : "?");
 	for (const auto &[k, v] : ev.entry.items())
-		s += " " + k + " " + event_value(v);
+		s += " " + k + " " + event_value(k, v);
 	if (ev.reason != VPNMASQ_REASON_NONE || ev.type == VPNMASQ_EVENT_DEL)
 		s += " reason " + reason_name(ev.reason);
 	return s + "\n";

@@ -61,11 +61,11 @@ Json version_json(const std::optional<std::string> &module);
 
 // How a table is printed.
 struct TableStyle {
-	bool counters = false; // -s: packets, bytes, GRE in/out columns
+	bool counters = false; // -s: packets, bytes, GRE in/out, negotiations completed
 	bool header = true;    // false with --no-headers
 };
 
-// "show ike|esp|pending|pptp": the dumped rows (see protocol.hpp) as a
+// "show ike|esp|pending|pptp|nego": the dumped rows (see protocol.hpp) as a
 // table.
 std::string entries_text(const TableKind &kind, const Json &rows, const TableStyle &style = {});
 

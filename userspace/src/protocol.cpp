@@ -116,6 +116,13 @@ constexpr std::array kTables{
 		  pptp_entry,
 		  "server",
 		  {"lan", "lan_port", "server", "pns_call_id"}},
+	TableKind{"nego",
+		  VPNMASQ_CMD_GET_NEGO,
+		  VPNMASQ_A_NEGO,
+		  nego_entry,
+		  "remote",
+		  {"remote", "lan"},
+		  false},
 };
 
 void put_or_throw(int err)
@@ -194,6 +201,31 @@ std::string pptp_call_name(uint64_t v)
 					  "established", "in-requested", "in-replied",
 					  "established", "clearing"};
 	return v < names.size() ? names[v] : "state-" + std::to_string(v);
+}
+
+// VPNMASQ_IKE_A_HOW / VPNMASQ_ESP_A_HOW: null if absent (an older module).
+Json how_of(const nlattr *a)
+{
+	auto v = get_uint(a, 1);
+	return v ? Json(how_name(static_cast<uint8_t>(*v))) : Json(nullptr);
+}
+
+// The ISAKMP exchange type of a negotiation (RFC 2408 3.1, RFC 7296 3.1)
+// by name, or the number if it is none this tool knows.
+Json exchange_name(uint64_t v)
+{
+	switch (v) {
+	case 0:
+		return "none";
+	case 32:
+		return "quick";
+	case 35:
+		return "ike_auth";
+	case 36:
+		return "create_child_sa";
+	default:
+		return v;
+	}
 }
 
 } // namespace
@@ -361,6 +393,7 @@ Json ike_entry(const Attrs &tb)
 	j["zone"] = uint_or_zero(a[VPNMASQ_IKE_A_ZONE], 2);
 	j["idle_ms"] = uint_or_zero(a[VPNMASQ_IKE_A_IDLE_MS], 4);
 	j["packets"] = uint_or_zero(a[VPNMASQ_IKE_A_PACKETS], 8);
+	j["how"] = how_of(a[VPNMASQ_IKE_A_HOW]);
 	return j;
 }
 
@@ -378,6 +411,7 @@ Json esp_entry(const Attrs &tb)
 	j["idle_ms"] = uint_or_zero(a[VPNMASQ_ESP_A_IDLE_MS], 4);
 	j["packets"] = uint_or_zero(a[VPNMASQ_ESP_A_PACKETS], 8);
 	j["bytes"] = uint_or_zero(a[VPNMASQ_ESP_A_BYTES], 8);
+	j["how"] = how_of(a[VPNMASQ_ESP_A_HOW]);
 	return j;
 }
 
@@ -418,6 +452,31 @@ Json pptp_entry(const Attrs &tb)
 	// remote client. Absent (an older module): the LAN host called out.
 	j["forwarded"] = uint_or_zero(a[VPNMASQ_PPTP_A_FORWARDED], 1) != 0;
 	return j;
+}
+
+Json nego_entry(const Attrs &tb)
+{
+	nlattr *a[VPNMASQ_NEGO_A_MAX + 1] = {};
+	if (!nested(tb, VPNMASQ_A_NEGO, VPNMASQ_NEGO_A_MAX, a))
+		return nullptr;
+	Json j;
+	j["remote"] = ipv4(a[VPNMASQ_NEGO_A_REMOTE]);
+	j["lan"] = ipv4(a[VPNMASQ_NEGO_A_LAN]);
+	j["spis"] = uint_or_zero(a[VPNMASQ_NEGO_A_SPIS], 4);
+	j["ike_sas"] = uint_or_zero(a[VPNMASQ_NEGO_A_IKE_SAS], 4);
+	j["paired"] = uint_or_zero(a[VPNMASQ_NEGO_A_PAIRED], 4);
+	j["in_flight"] = uint_or_zero(a[VPNMASQ_NEGO_A_IN_FLIGHT], 4);
+	j["exchange"] = exchange_name(uint_or_zero(a[VPNMASQ_NEGO_A_EXCHANGE], 1));
+	j["left_ms"] = uint_or_zero(a[VPNMASQ_NEGO_A_LEFT_MS], 4);
+	j["completed"] = uint_or_zero(a[VPNMASQ_NEGO_A_COMPLETED], 4);
+	return j;
+}
+
+std::string how_name(uint8_t how)
+{
+	static constexpr std::array names{"sent", "pending", "only-host", "negotiation", "gateway"};
+	static_assert(names.size() == VPNMASQ_HOW_GATEWAY + 1);
+	return how < names.size() ? names[how] : "how-" + std::to_string(how);
 }
 
 std::string row_identity(const TableKind &kind, const Json &row)
@@ -465,7 +524,7 @@ std::string reason_name(uint8_t reason)
 std::optional<Event> parse_event(const Attrs &tb)
 {
 	for (const auto &kind : kTables) {
-		if (!tb[kind.nest])
+		if (!kind.events || !tb[kind.nest])
 			continue;
 		Json entry = kind.entry(tb);
 		if (entry.is_null())

@@ -67,13 +67,14 @@ std::optional<uint32_t> parse_removed(const Attrs &tb);
 
 // The association tables that can be dumped.
 struct TableKind {
-	std::string_view name; // "ike", "esp", "pending", "pptp"
+	std::string_view name; // "ike", "esp", "pending", "pptp", "nego"
 	uint8_t cmd;
 	int nest; // VPNMASQ_A_IKE, ...: an entry in dumps and events
 	// One dumped message as a JSON object; null if it lacks the nest.
 	Json (*entry)(const Attrs &tb);
 	std::string_view peer_field;		  // what "peer ADDR" matches
 	std::array<std::string_view, 4> identity; // fields naming one entry
+	bool events = true; // the module sends events of its entries (monitor)
 };
 std::span<const TableKind> table_kinds();
 const TableKind *find_table(std::string_view name);
@@ -82,6 +83,12 @@ Json ike_entry(const Attrs &tb);
 Json esp_entry(const Attrs &tb);
 Json pending_entry(const Attrs &tb);
 Json pptp_entry(const Attrs &tb);
+Json nego_entry(const Attrs &tb);
+
+// enum vpnmasq_how, how an ISAKMP or ESP association came to name its LAN
+// host: "sent", "pending", "only-host", "negotiation", "gateway"; an
+// unknown value as "how-<n>".
+std::string how_name(uint8_t how);
 
 // An entry's identity (its identity fields as one string): two rows with
 // the same identity are one entry seen twice.
@@ -94,7 +101,8 @@ struct Event {
 	const TableKind *table = nullptr;
 	Json entry; // as a dumped row of that table
 };
-// nullopt if the message carries no entry nest this tool knows.
+// nullopt if the message carries no entry nest this tool knows (of a table
+// with events).
 std::optional<Event> parse_event(const Attrs &tb);
 // "new", "del", "reason" names in snake_case ("ct_gone"); unknown values
 // as "event_<n>" / "reason_<n>".

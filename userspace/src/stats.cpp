@@ -21,11 +21,12 @@ constexpr auto kStats = [] {
 				       "(left to the gateway itself)"};
 	s[VPNMASQ_STAT_IKE_AMBIGUOUS] = {
 		"ike_ambiguous",
-		"refused: a remote started a new exchange while several LAN hosts (or the "
-		"gateway) have IKE state with it, so its owner is unknown",
+		"refused: a remote started a new IKE SA that several LAN hosts, or the gateway, "
+		"could own (several had just negotiated with it, or have IKE state with it)",
 		true,
-		"have the LAN host initiate (rekey from the host's side); if the remote must "
-		"initiate, give it one host behind this gateway"};
+		"IKE SA rekeys of several hosts with one remote at the same moment cannot be told "
+		"apart: have the hosts rekey from their side; if the remote must initiate, give it "
+		"one host behind this gateway"};
 	s[VPNMASQ_STAT_IKE_COLLISION] = {
 		"ike_collision",
 		"refused: a second LAN host used an initiator cookie another host already has "
@@ -42,8 +43,9 @@ constexpr auto kStats = [] {
 		"none needed; if it grows, find the sender of non-ISAKMP traffic to port 500"};
 	s[VPNMASQ_STAT_IKE_EXPIRED] = {"ike_expired",
 				       "ISAKMP associations removed after ike_timeout idle"};
-	s[VPNMASQ_STAT_ESP_ASSOCIATED] = {"esp_associated",
-					  "inbound SPIs bound to the LAN host that awaited them"};
+	s[VPNMASQ_STAT_ESP_ASSOCIATED] = {
+		"esp_associated", "inbound SPIs bound to the LAN host whose pending new SA awaited "
+				  "them"};
 	s[VPNMASQ_STAT_ESP_MATCHED] = {"esp_matched", "inbound ESP packets delivered by their SPI"};
 	s[VPNMASQ_STAT_ESP_HELD] = {"esp_held",
 				    "packets of a new SA held while another host's new SA to the "
@@ -61,18 +63,18 @@ constexpr auto kStats = [] {
 					   "inbound SPIs seen for the first time"};
 	s[VPNMASQ_STAT_ESP_REFUSED_NO_IKE] = {
 		"esp_refused_no_ike",
-		"refused: an unknown inbound SPI from a remote no LAN host awaits an SPI from or "
-		"has IKE state with",
+		"refused: an unknown inbound SPI from a remote no LAN host awaits a reply from "
+		"(pending slot) or has just negotiated with",
 		true,
-		"the host's IKE must pass this gateway (UDP 500, no NAT-T) and stay within "
-		"ike_timeout: raise ike_timeout above the IKE SA's idle time"};
+		"the host's IKE must pass this gateway (UDP 500, no NAT-T); if the remote sends "
+		"first long after a rekey, raise nego_window"};
 	s[VPNMASQ_STAT_ESP_AMBIGUOUS] = {
 		"esp_ambiguous",
-		"refused: an unknown inbound SPI from a remote several LAN hosts have IKE state "
-		"with, none of them awaiting an SPI",
+		"refused: an unknown inbound SPI from a remote several LAN hosts had just "
+		"negotiated with (or several have IKE state with), none of them awaiting an SPI",
 		true,
-		"it resolves when the owner sends on its new SA; if it persists, the remote "
-		"sends first after rekeys: make the hosts rekey (initiate) themselves"};
+		"it resolves when the owner sends on its new SA; rekeys of several hosts with one "
+		"remote at the same moment cannot be told apart"};
 	s[VPNMASQ_STAT_ESP_COLLISION] = {
 		"esp_collision",
 		"refused: an inbound SPI another LAN host already owns with that remote", true,
@@ -130,6 +132,27 @@ constexpr auto kStats = [] {
 		"new VPN flows vpnmasq claimed for a LAN host that the gateway then did not "
 		"source-NAT: the lan scope covers addresses that are routed, not masqueraded",
 		true, "narrow the scope to the masqueraded LAN (vpnmasq-ctl set lan PREFIX,...)"};
+	s[VPNMASQ_STAT_NEGO_COMPLETED] = {
+		"nego_completed",
+		"SA-creating exchanges (IKEv1 Quick Mode, IKEv2 IKE_AUTH and CREATE_CHILD_SA) seen "
+		"complete in both directions: each entitles its LAN host for nego_window to "
+		"nego_spis unknown inbound SPIs from that remote"};
+	s[VPNMASQ_STAT_NEGO_LAPSED] = {
+		"nego_lapsed",
+		"entitlements that ended with SPIs unused (the exchange created fewer SAs than "
+		"nego_spis, or the remote never sent first): informational"};
+	s[VPNMASQ_STAT_ESP_NEGO_BOUND] = {
+		"esp_nego_bound",
+		"unknown inbound SPIs bound to the one LAN host that had just negotiated with that "
+		"remote: the remote sent first on a new SA"};
+	s[VPNMASQ_STAT_IKE_NEGO_BOUND] = {
+		"ike_nego_bound",
+		"new IKE SAs a remote started, bound to the LAN host that had just done a "
+		"CREATE_CHILD_SA with it: IKE SA rekeys"};
+	s[VPNMASQ_STAT_ESP_SERIAL_SKIPPED] = {
+		"esp_serial_skipped",
+		"new outbound SPIs of a LAN host that needed no serialization: the remote had "
+		"already sent first on the SA they pair with"};
 	return s;
 }();
 

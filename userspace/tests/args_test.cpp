@@ -89,8 +89,11 @@ TEST(Args, Show)
 	EXPECT_EQ(s.table, "all");
 	EXPECT_EQ(s.filter.lan, "192.168.1.11");
 	EXPECT_EQ(s.filter.peer, "203.0.113.7");
-	for (auto t : {"ike", "esp", "pending", "pptp"})
+	for (auto t : {"ike", "esp", "pending", "pptp", "nego"})
 		EXPECT_EQ(parse_show_args(Args{t, "lan", "10.1.0.2"}).table, t);
+	s = parse_show_args(Args{"nego", "peer", "203.0.113.7"});
+	EXPECT_EQ(s.table, "nego");
+	EXPECT_EQ(s.filter.peer, "203.0.113.7");
 	EXPECT_NE(refusal([] {
 			  parse_show_args(Args{"lan", "10.1.0.2"});
 		  }).find("name it first"),
@@ -138,6 +141,13 @@ TEST(Args, FiltersMatchLanAndPeer)
 	Json call{{"lan", "192.168.1.11"}, {"server", "203.0.113.7"}};
 	EXPECT_TRUE(peer.matches(pptp, call));
 	EXPECT_FALSE(RowFilter({std::nullopt, "203.0.113.8"}).matches(pptp, call));
+
+	// nego: lan is the LAN host, peer the remote.
+	const TableKind &nego = *find_table("nego");
+	Json n{{"remote", "203.0.113.7"}, {"lan", "192.168.1.11"}, {"spis", 1}};
+	EXPECT_TRUE(peer.matches(nego, n));
+	EXPECT_TRUE(lan.matches(nego, n));
+	EXPECT_FALSE(nobody.matches(nego, n));
 }
 
 TEST(Args, Flush)
@@ -201,6 +211,8 @@ TEST(Args, StatsAndMonitor)
 	EXPECT_EQ(parse_monitor_args(Args{}), nullptr);
 	EXPECT_EQ(parse_monitor_args(Args{"all"}), nullptr);
 	EXPECT_EQ(parse_monitor_args(Args{"pending"}), find_table("pending"));
+	EXPECT_NE(refusal([] { parse_monitor_args(Args{"nego"}); }).find("has no events"),
+		  std::string::npos);
 	EXPECT_NE(refusal([] { parse_monitor_args(Args{"gre"}); }).find("unknown table 'gre'"),
 		  std::string::npos);
 }

@@ -18,6 +18,15 @@ std::vector<Setting> parse(const std::string &text)
 	return parse_batch(in, "vpnmasq.conf");
 }
 
+// The index of key @name in keys() and so in Config::values.
+size_t at(std::string_view name)
+{
+	const Key *k = find_key(name);
+	if (!k)
+		throw std::logic_error("no key " + std::string(name));
+	return static_cast<size_t>(k - keys().data());
+}
+
 std::string refusal(const std::string &text)
 {
 	try {
@@ -86,19 +95,22 @@ TEST(Batch, ShowconfReadsBack)
 	c.module_version = "0.2.0";
 	for (const auto &k : keys())
 		c.values.push_back(default_value(k));
-	c.values[0] = 0;     // enabled off
-	c.values[1] = 77;    // ike_timeout
-	c.values[6] = 60000; // zone_base
-	c.values[7] = 100;   // zone_count
-	c.values[8] = 1;     // pptp on
+	c.values[at("enabled")] = 0; // off
+	c.values[at("ike_timeout")] = 77;
+	c.values[at("nego_window")] = 3600;
+	c.values[at("nego_spis")] = 0;
+	c.values[at("zone_base")] = 60000;
+	c.values[at("zone_count")] = 100;
+	c.values[at("pptp")] = 1; // on
 
 	const PrefixList two{{htonl(0x0a000000), 24}, {htonl(0xc6336400), 29}};
-	c.values[9] = two; // lan
+	c.values[at("lan")] = two;
 	std::string text = showconf_text(c);
 	EXPECT_EQ(text.rfind("# vpnmasq tunables", 0), 0u);
 	EXPECT_NE(text.find("set enabled off\n"), std::string::npos) << text;
 	EXPECT_NE(text.find("set pptp on\n"), std::string::npos);
 	EXPECT_NE(text.find("set ike_timeout 77\n"), std::string::npos);
+	EXPECT_NE(text.find("set nego_window 3600\nset nego_spis 0\n"), std::string::npos);
 	EXPECT_NE(text.find("set lan 10.0.0.0/24,198.51.100.0/29\n"), std::string::npos) << text;
 	size_t lines = 0;
 	for (std::istringstream in(text); std::getline(in, text);)
@@ -114,14 +126,14 @@ TEST(Batch, ShowconfReadsBack)
 
 	// The default scope and the empty one read back as well.
 	for (const PrefixList &scope : {default_lan(), PrefixList{}}) {
-		c.values[9] = scope;
+		c.values[at("lan")] = scope;
 		text = showconf_text(c);
 		EXPECT_NE(text.find("set lan " + prefix_list_text(scope) + "\n"), std::string::npos)
 			<< text;
 		back = parse(text);
 		ASSERT_EQ(back.size(), keys().size());
-		EXPECT_EQ(back[9].key, find_key("lan"));
-		EXPECT_EQ(back[9].value, Value(scope));
+		EXPECT_EQ(back[at("lan")].key, find_key("lan"));
+		EXPECT_EQ(back[at("lan")].value, Value(scope));
 	}
 }
 
@@ -148,7 +160,7 @@ TEST(Batch, ShowconfLeavesOutKeysTheModuleDidNotReport)
 	Config c;
 	for (const auto &k : keys())
 		c.values.push_back(default_value(k));
-	c.values[2].reset();
+	c.values[at("esp_timeout")].reset();
 	std::string text = showconf_text(c);
 	EXPECT_EQ(text.find("esp_timeout"), std::string::npos);
 	EXPECT_EQ(parse(text).size(), keys().size() - 1);

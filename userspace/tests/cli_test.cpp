@@ -136,10 +136,13 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"show", "ike", "bogus"},
 		{"show", "all", "esp"},
 		{"show", "-s", "ike"},
+		{"show", "nego", "ike"},
+		{"show", "nego", "peer", "1.2.3"},
 		// showconf
 		{"showconf", "ike"},
 		// flush
 		{"flush", "pending"},
+		{"flush", "nego"},
 		{"flush", "ike", "esp"},
 		{"flush", "gre"},
 		{"flush", "lan"},
@@ -170,6 +173,7 @@ TEST(Cli, BadCommandLinesExitTwoWithOneLine)
 		{"stats", "-a"},
 		// monitor
 		{"monitor", "gre"},
+		{"monitor", "nego"},
 		{"monitor", "ike", "esp"},
 		// help, completion
 		{"help", "frobnicate"},
@@ -268,6 +272,14 @@ TEST(Cli, NewReasonsNameTheCulprit)
 	EXPECT_NE(ctl({"show", "ike", "lan"}).err.find("'lan' needs an address"),
 		  std::string::npos);
 	EXPECT_NE(ctl({"flush", "pending"}).err.find("flush esp"), std::string::npos);
+	EXPECT_EQ(ctl({"monitor", "nego"}).err,
+		  "vpnmasq-ctl: monitor: the nego table has no events (see it with: vpnmasq-ctl "
+		  "show nego)\n");
+	EXPECT_EQ(ctl({"monitor", "gre"}).err,
+		  "vpnmasq-ctl: monitor: unknown table 'gre' (expected ike, esp, pending, pptp, or "
+		  "all)\n");
+	EXPECT_NE(ctl({"show", "gre"}).err.find("(expected ike, esp, pending, pptp, nego, or all"),
+		  std::string::npos);
 	EXPECT_EQ(ctl({"del", "ike", "1122"}).err,
 		  "vpnmasq-ctl: del ike: '1122' is not a cookie (16 hex digits, as show ike prints "
 		  "it)\n");

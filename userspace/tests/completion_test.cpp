@@ -175,6 +175,20 @@ TEST(Completion, WordsMatchTheSynopses)
 	}
 }
 
+// show offers every table, monitor those with events.
+TEST(Completion, TableWordsAreTheTables)
+{
+	std::set<std::string> all{"all"}, with_events{"all"};
+	for (const auto &t : table_kinds()) {
+		all.insert(std::string(t.name));
+		if (t.events)
+			with_events.insert(std::string(t.name));
+	}
+	EXPECT_EQ(words(find_command("show")->complete.first), all);
+	EXPECT_EQ(words(find_command("monitor")->complete.first), with_events);
+	EXPECT_FALSE(with_events.count("nego"));
+}
+
 TEST(Completion, WorksInBash)
 {
 	if (system("bash -c true >/dev/null 2>&1") != 0)
@@ -193,7 +207,10 @@ TEST(Completion, WorksInBash)
 	EXPECT_EQ(bash.complete("vpnmasq-ctl -b /nonexistent-dir/"), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl -b x s"), "set show showconf stats");
 	// show: tables first, then the filters not given yet
-	EXPECT_EQ(bash.complete("vpnmasq-ctl show "), "all esp ike pending pptp");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl show "), "all esp ike nego pending pptp");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl show n"), "nego");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl show nego "), "lan peer");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl show nego peer 1.2.3.4 "), "lan");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl show p"), "pending pptp");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl show ike "), "lan peer");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl show ike lan "), "") << "an address";
@@ -205,6 +222,8 @@ TEST(Completion, WorksInBash)
 	EXPECT_EQ(bash.complete("vpnmasq-ctl get ike_timeout "), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set "), sorted(all_keys()));
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set enabled "), "off on");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set nego"), "nego_spis nego_window");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set nego_spis "), "") << "a number";
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout "), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout 60 es"), "esp_timeout");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout 60 pptp "), "off on");
@@ -227,7 +246,8 @@ TEST(Completion, WorksInBash)
 	EXPECT_EQ(bash.complete("vpnmasq-ctl stats "), "--all --explain reset");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl stats --all "), "--explain");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl stats reset "), "");
-	EXPECT_EQ(bash.complete("vpnmasq-ctl -t monitor "), "all esp ike pending pptp");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl -t monitor "), "all esp ike pending pptp")
+		<< "nego has no events";
 	EXPECT_EQ(bash.complete("vpnmasq-ctl monitor ike "), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl help "), sorted(commands_list));
 	EXPECT_EQ(bash.complete("vpnmasq-ctl help show "), "");

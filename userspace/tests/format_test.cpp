@@ -88,8 +88,11 @@ TEST(Format, GetAll)
 	Json j = config_json(c);
 	EXPECT_EQ(j.dump(),
 		  R"({"enabled":true,"esp_timeout":600,"serial_wait":2000,"max_assoc":16384,)"
-		  R"("hold_max":16,"zone_base":57344,"zone_count":4096,"pptp":true,)"
-		  R"("lan":["10.0.0.0/8","172.16.0.0/12","192.168.0.0/16"]})");
+		  R"("hold_max":16,"nego_window":)" +
+			  std::to_string(VPNMASQ_NEGO_WINDOW_DEFAULT) + R"(,"nego_spis":)" +
+			  std::to_string(VPNMASQ_NEGO_SPIS_DEFAULT) +
+			  R"(,"zone_base":57344,"zone_count":4096,"pptp":true,)"
+			  R"("lan":["10.0.0.0/8","172.16.0.0/12","192.168.0.0/16"]})");
 	EXPECT_NE(text.find("\nlan          10.0.0.0/8,172.16.0.0/12,192.168.0.0/16\n"),
 		  std::string::npos)
 		<< text;
@@ -116,10 +119,15 @@ TEST(Format, ShowText)
 {
 	std::string text = show_text(sample_config(), sample_stats());
 	EXPECT_EQ(text.substr(0, text.find('\n')), "vpnmasq 0.1.0: enabled");
-	EXPECT_NE(text.find("tunables:\n  enabled      on\n  ike_timeout  600 s\n"),
+	EXPECT_NE(text.find("tunables:\n  enabled      on\n  ike_timeout  28800 s\n"),
 		  std::string::npos)
 		<< text;
 	EXPECT_NE(text.find("  serial_wait  2000 ms\n"), std::string::npos);
+	EXPECT_NE(text.find("  hold_max     16\n  nego_window  " +
+			    std::to_string(VPNMASQ_NEGO_WINDOW_DEFAULT) + " s\n  nego_spis    " +
+			    std::to_string(VPNMASQ_NEGO_SPIS_DEFAULT) + "\n  zone_base"),
+		  std::string::npos)
+		<< text;
 	EXPECT_NE(text.find("  lan          10.0.0.0/8,172.16.0.0/12,192.168.0.0/16\n"),
 		  std::string::npos)
 		<< "the summary shows the scope: " << text;
@@ -147,7 +155,9 @@ TEST(Format, ShowJsonHasEverything)
 	EXPECT_EQ(j["tool_version"], VPNMASQ_CTL_VERSION);
 	EXPECT_EQ(j["module_version"], "0.1.0");
 	EXPECT_EQ(j["config"]["enabled"], true);
-	EXPECT_EQ(j["config"]["ike_timeout"], 600);
+	EXPECT_EQ(j["config"]["ike_timeout"], 28800);
+	EXPECT_EQ(j["config"]["nego_window"], VPNMASQ_NEGO_WINDOW_DEFAULT);
+	EXPECT_EQ(j["config"]["nego_spis"], VPNMASQ_NEGO_SPIS_DEFAULT);
 	EXPECT_EQ(j["config"]["lan"].size(), 3u);
 	EXPECT_EQ(j["counters"]["ike_new"], 0) << "JSON has the zero counters too";
 	EXPECT_EQ(j["tables"]["ike"], 3);
@@ -185,25 +195,41 @@ TEST(Format, IkeTable)
 			    {"rcookie", "0000000000000000"},
 			    {"zone", 57344},
 			    {"idle_ms", 2500},
-			    {"packets", 7}});
+			    {"packets", 7},
+			    {"how", "gateway"}});
 	rows.push_back(Json{{"remote", "198.51.100.1"}, {"lan", "192.168.1.11"}}); // fields missing
+	rows.push_back(Json{{"remote", "198.51.100.1"},
+			    {"lan", "192.168.1.12"},
+			    {"icookie", "99aabbccddeeff00"},
+			    {"rcookie", "0102030405060708"},
+			    {"zone", 57345},
+			    {"idle_ms", 100},
+			    {"packets", 2},
+			    {"how", nullptr}}); // an older module's
 	std::string text = entries_text(*find_table("ike"), rows, {.counters = true});
-	EXPECT_EQ(
-		text,
-		"REMOTE        LAN           ICOOKIE           RCOOKIE           ZONE   IDLE  "
-		"PACKETS\n"
-		"203.0.113.7   gateway       1122334455667788  0000000000000000  57344  2.5s  7\n"
-		"198.51.100.1  192.168.1.11  -                 -                 -      -     -\n");
+	EXPECT_EQ(text,
+		  "REMOTE        LAN           ICOOKIE           RCOOKIE           ZONE   IDLE  "
+		  "HOW      PACKETS\n"
+		  "203.0.113.7   gateway       1122334455667788  0000000000000000  57344  2.5s  "
+		  "gateway  7\n"
+		  "198.51.100.1  192.168.1.11  -                 -                 -      -     "
+		  "-        -\n"
+		  "198.51.100.1  192.168.1.12  99aabbccddeeff00  0102030405060708  57345  0.1s  "
+		  "-        2\n");
 	EXPECT_EQ(entries_text(*find_table("esp"), Json::array(), {.counters = true}),
-		  "REMOTE  LAN  SPI  DIR  ZONE  IDLE  PACKETS  BYTES\n");
+		  "REMOTE  LAN  SPI  DIR  ZONE  IDLE  HOW  PACKETS  BYTES\n");
 }
 
 TEST(Format, CounterColumnsOnlyWithDashS)
 {
 	EXPECT_EQ(entries_text(*find_table("ike"), Json::array()),
-		  "REMOTE  LAN  ICOOKIE  RCOOKIE  ZONE  IDLE\n");
+		  "REMOTE  LAN  ICOOKIE  RCOOKIE  ZONE  IDLE  HOW\n");
 	EXPECT_EQ(entries_text(*find_table("esp"), Json::array()),
-		  "REMOTE  LAN  SPI  DIR  ZONE  IDLE\n");
+		  "REMOTE  LAN  SPI  DIR  ZONE  IDLE  HOW\n");
+	EXPECT_EQ(entries_text(*find_table("nego"), Json::array()),
+		  "REMOTE  LAN  SPIS  IKE-SAS  PAIRED  IN-FLIGHT  LAST  LEFT\n");
+	EXPECT_EQ(entries_text(*find_table("nego"), Json::array(), {.counters = true}),
+		  "REMOTE  LAN  SPIS  IKE-SAS  PAIRED  IN-FLIGHT  LAST  LEFT  COMPLETED\n");
 	EXPECT_EQ(entries_text(*find_table("pptp"), Json::array()),
 		  "LAN  DIR  REMOTE  CONTROL  PNS-ID  MASQ-ID  PAC-ID  CALL\n");
 	EXPECT_EQ(entries_text(*find_table("pptp"), Json::array(), {.counters = true}),
@@ -217,10 +243,11 @@ TEST(Format, CounterColumnsOnlyWithDashS)
 				      {"zone", 57344},
 				      {"idle_ms", 100},
 				      {"packets", 3},
-				      {"bytes", 300}}});
+				      {"bytes", 300},
+				      {"how", "negotiation"}}});
 	EXPECT_EQ(entries_text(*find_table("esp"), rows),
-		  "REMOTE       LAN           SPI       DIR  ZONE   IDLE\n"
-		  "203.0.113.7  192.168.1.11  000000a1  in   57344  0.1s\n");
+		  "REMOTE       LAN           SPI       DIR  ZONE   IDLE  HOW\n"
+		  "203.0.113.7  192.168.1.11  000000a1  in   57344  0.1s  negotiation\n");
 }
 
 TEST(Format, PptpTableTellsTheDirection)
@@ -264,6 +291,42 @@ TEST(Format, PptpTableTellsTheDirection)
 		  "-       -\n");
 }
 
+TEST(Format, NegoTable)
+{
+	Json rows = Json::array();
+	rows.push_back(Json{{"remote", "203.0.113.7"},
+			    {"lan", "192.168.1.11"},
+			    {"spis", 1},
+			    {"ike_sas", 1},
+			    {"paired", 0},
+			    {"in_flight", 0},
+			    {"exchange", "create_child_sa"},
+			    {"left_ms", 119500},
+			    {"completed", 12}});
+	rows.push_back(Json{{"remote", "203.0.113.7"},
+			    {"lan", "192.168.1.12"},
+			    {"spis", 0},
+			    {"ike_sas", 0},
+			    {"paired", 1},
+			    {"in_flight", 2},
+			    {"exchange", 240}, // a type this tool does not know: its number
+			    {"left_ms", 0},
+			    {"completed", 3}});
+	rows.push_back(Json{{"remote", "198.51.100.1"}, {"lan", "192.168.1.13"}}); // fields missing
+	EXPECT_EQ(entries_text(*find_table("nego"), rows, {.counters = true}),
+		  "REMOTE        LAN           SPIS  IKE-SAS  PAIRED  IN-FLIGHT  LAST             "
+		  "LEFT    COMPLETED\n"
+		  "203.0.113.7   192.168.1.11  1     1        0       0          create_child_sa  "
+		  "119.5s  12\n"
+		  "203.0.113.7   192.168.1.12  0     0        1       2          240              "
+		  "0.0s    3\n"
+		  "198.51.100.1  192.168.1.13  -     -        -       -          -                "
+		  "-       -\n");
+	EXPECT_EQ(entries_text(*find_table("nego"), Json::array({rows[0]}), {.header = false}),
+		  "203.0.113.7  192.168.1.11  1  1  0  0  create_child_sa  119.5s\n")
+		<< "COMPLETED only with -s";
+}
+
 TEST(Format, NoHeaders)
 {
 	Json rows = Json::array({Json{{"remote", "203.0.113.7"},
@@ -272,9 +335,10 @@ TEST(Format, NoHeaders)
 				      {"rcookie", "0000000000000000"},
 				      {"zone", 0},
 				      {"idle_ms", 0},
-				      {"packets", 1}}});
+				      {"packets", 1},
+				      {"how", "only-host"}}});
 	EXPECT_EQ(entries_text(*find_table("ike"), rows, {.header = false}),
-		  "203.0.113.7  gateway  1122334455667788  0000000000000000  0  0.0s\n");
+		  "203.0.113.7  gateway  1122334455667788  0000000000000000  0  0.0s  only-host\n");
 	EXPECT_EQ(entries_text(*find_table("ike"), Json::array(), {.header = false}), "");
 }
 
@@ -331,6 +395,16 @@ TEST(Format, EventLines)
 	EXPECT_EQ(t.begin().key(), "time") << "the time comes first";
 	EXPECT_EQ(t["time"], "2026-11-23T10:32:00.123+01:00");
 	EXPECT_EQ(t["entry"]["lan"], nullptr);
+
+	// HOW: its name; absent (an older module) a dash, not "gateway".
+	ev.entry["how"] = "gateway";
+	line = event_text(ev, std::nullopt);
+	EXPECT_NE(line.find(" lan gateway "), std::string::npos) << line;
+	EXPECT_EQ(line.substr(line.size() - 28), " how gateway reason expired\n") << line;
+	ev.entry["how"] = nullptr;
+	line = event_text(ev, std::nullopt);
+	EXPECT_EQ(line.substr(line.size() - 22), " how - reason expired\n") << line;
+	EXPECT_TRUE(event_json(ev, std::nullopt)["entry"]["how"].is_null());
 }
 
 TEST(Format, Iso8601LocalTime)

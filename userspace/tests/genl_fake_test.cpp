@@ -50,6 +50,7 @@ MsgPtr ike_message(uint32_t seq, uint32_t n, int flags, uint8_t cmd = VPNMASQ_CM
 	nla_put_u16(m.get(), VPNMASQ_IKE_A_ZONE, 57344);
 	nla_put_u32(m.get(), VPNMASQ_IKE_A_IDLE_MS, 10);
 	nla_put_u64(m.get(), VPNMASQ_IKE_A_PACKETS, 1);
+	nla_put_u8(m.get(), VPNMASQ_IKE_A_HOW, VPNMASQ_HOW_SENT);
 	nla_nest_end(m.get(), nest);
 	return m;
 }
@@ -391,9 +392,9 @@ TEST(GenlFake, SubscriptionPrintsEventsAndReportsLostOnes)
 	EXPECT_EQ(print.printed(), 2u) << "the esp event is filtered out";
 	EXPECT_EQ(out.str(),
 		  "new ike remote 203.0.113.7 lan 10.1.0.3 icookie 7000000000000001 rcookie "
-		  "0000000000000000 zone 57344 idle_ms 10 packets 1\n"
+		  "0000000000000000 zone 57344 idle_ms 10 packets 1 how sent\n"
 		  "del ike remote 203.0.113.7 lan 10.1.0.3 icookie 7000000000000001 rcookie "
-		  "0000000000000000 zone 57344 idle_ms 10 packets 1 reason flushed\n");
+		  "0000000000000000 zone 57344 idle_ms 10 packets 1 how sent reason flushed\n");
 }
 
 TEST(GenlFake, SubscriptionJsonLinesWithTime)
@@ -425,6 +426,8 @@ TEST(GenlFake, SubscriptionJsonLinesWithTime)
 	EXPECT_EQ(b["table"], "esp");
 	EXPECT_EQ(b["reason"], "none");
 	EXPECT_EQ(b["entry"]["spi"], "000000a1");
+	EXPECT_EQ(a["entry"]["how"], "sent");
+	EXPECT_TRUE(b["entry"]["how"].is_null()) << "an older module's entry has no HOW";
 	EXPECT_EQ(first.find('\n'), std::string::npos);
 	EXPECT_EQ(first.find("  "), std::string::npos) << "compact";
 }

@@ -37,11 +37,14 @@ std::string refusal(const char *key, const char *text)
 
 TEST(Keys, EveryTunableAttributeHasExactlyOneKey)
 {
-	// VPNMASQ_A_CFG_LAN was appended after the event attributes.
+	// VPNMASQ_A_CFG_LAN was appended after the event attributes, the
+	// negotiation tunables after VPNMASQ_A_PREFIX.
 	std::vector<int> attrs;
 	for (int attr = VPNMASQ_A_CFG_ENABLED; attr <= VPNMASQ_A_CFG_PPTP; attr++)
 		attrs.push_back(attr);
 	attrs.push_back(VPNMASQ_A_CFG_LAN);
+	attrs.push_back(VPNMASQ_A_CFG_NEGO_WINDOW);
+	attrs.push_back(VPNMASQ_A_CFG_NEGO_SPIS);
 	for (int attr : attrs) {
 		int n = 0;
 		for (const auto &k : keys())
@@ -53,6 +56,7 @@ TEST(Keys, EveryTunableAttributeHasExactlyOneKey)
 	EXPECT_EQ(keys().size(), attrs.size());
 	EXPECT_EQ(find_key_by_attr(VPNMASQ_A_VERSION), nullptr);
 	EXPECT_EQ(find_key_by_attr(VPNMASQ_A_PREFIX), nullptr);
+	EXPECT_EQ(find_key_by_attr(VPNMASQ_A_NEGO), nullptr);
 }
 
 TEST(Keys, NamesAreUniqueSnakeCase)
@@ -76,7 +80,8 @@ TEST(Keys, TypesFollowTheHeader)
 	EXPECT_EQ(find_key("pptp")->type, AttrType::U8);
 	EXPECT_EQ(find_key("zone_base")->type, AttrType::U16);
 	EXPECT_EQ(find_key("zone_count")->type, AttrType::U16);
-	for (auto name : {"ike_timeout", "esp_timeout", "serial_wait", "max_assoc", "hold_max"})
+	for (auto name : {"ike_timeout", "esp_timeout", "serial_wait", "max_assoc", "hold_max",
+			  "nego_window", "nego_spis"})
 		EXPECT_EQ(find_key(name)->type, AttrType::U32) << name;
 	EXPECT_EQ(find_key("ike_timeout")->unit, "s");
 	EXPECT_EQ(find_key("serial_wait")->unit, "ms");
@@ -308,4 +313,47 @@ TEST(Keys, SetLanWithOtherKeys)
 		  "set: lan: 192.168.1.5/24 has host bits set: did you mean 192.168.1.0/24?");
 	EXPECT_EQ(why({"lan", "none", "lan", "default"}), "set: 'lan' given twice");
 	EXPECT_EQ(why({"lan"}), "set: 'lan' has no value");
+}
+
+TEST(Keys, DefaultsComeFromTheHeader)
+{
+	EXPECT_EQ(find_key("ike_timeout")->def, 28800u) << "8 h, the common IKE SA lifetime";
+	EXPECT_EQ(find_key("ike_timeout")->def, uint64_t(VPNMASQ_IKE_TIMEOUT_DEFAULT));
+	EXPECT_EQ(find_key("esp_timeout")->def, uint64_t(VPNMASQ_ESP_TIMEOUT_DEFAULT));
+	EXPECT_EQ(find_key("serial_wait")->def, uint64_t(VPNMASQ_SERIAL_WAIT_DEFAULT));
+	EXPECT_EQ(find_key("max_assoc")->def, uint64_t(VPNMASQ_MAX_ASSOC_DEFAULT));
+	EXPECT_EQ(find_key("hold_max")->def, uint64_t(VPNMASQ_HOLD_MAX_DEFAULT));
+	EXPECT_EQ(find_key("zone_base")->def, uint64_t(VPNMASQ_ZONE_BASE_DEFAULT));
+	EXPECT_EQ(find_key("zone_count")->def, uint64_t(VPNMASQ_ZONE_COUNT_DEFAULT));
+	EXPECT_EQ(find_key("nego_window")->def, uint64_t(VPNMASQ_NEGO_WINDOW_DEFAULT));
+	EXPECT_EQ(find_key("nego_spis")->def, uint64_t(VPNMASQ_NEGO_SPIS_DEFAULT));
+	// Each default lies in the range the kernel's policy enforces.
+	EXPECT_GE(find_key("nego_window")->def, uint64_t(VPNMASQ_NEGO_WINDOW_MIN));
+	EXPECT_LE(find_key("nego_window")->def, uint64_t(VPNMASQ_NEGO_WINDOW_MAX));
+	EXPECT_LE(find_key("nego_spis")->def, uint64_t(VPNMASQ_NEGO_SPIS_MAX));
+	EXPECT_GE(find_key("ike_timeout")->def, uint64_t(VPNMASQ_TIMEOUT_MIN));
+	EXPECT_LE(find_key("ike_timeout")->def, uint64_t(VPNMASQ_TIMEOUT_MAX));
+}
+
+TEST(Keys, NegotiationTunables)
+{
+	const Key &window = *find_key("nego_window");
+	const Key &spis = *find_key("nego_spis");
+	EXPECT_EQ(window.attr, VPNMASQ_A_CFG_NEGO_WINDOW);
+	EXPECT_EQ(spis.attr, VPNMASQ_A_CFG_NEGO_SPIS);
+	EXPECT_EQ(window.unit, "s");
+	EXPECT_EQ(spis.unit, "");
+	EXPECT_FALSE(window.boolean);
+	EXPECT_FALSE(spis.boolean) << "0 turns it off, but it is a count";
+	EXPECT_EQ(parse("nego_window", "3600"), 3600u);
+	EXPECT_EQ(parse("nego_spis", "0"), 0u);
+	EXPECT_EQ(parse("nego_spis", "16"), 16u);
+	EXPECT_EQ(parse("nego_spis", "17"), 17u) << "range is the kernel's business";
+	EXPECT_NE(refusal("nego_spis", "off"), "") << "not a switch";
+	EXPECT_NE(refusal("nego_window", "2m"), "");
+	// Printed with the other tunables of association, before the zones.
+	auto all = keys();
+	EXPECT_EQ(&window, &all[static_cast<size_t>(find_key("hold_max") - all.data()) + 1]);
+	EXPECT_EQ(&spis, &window + 1);
+	EXPECT_NE(spis.help.find("0: IKE-guided association off"), std::string_view::npos);
 }

@@ -217,7 +217,19 @@ TEST(Protocol, TableKinds)
 	EXPECT_EQ(find_table("esp")->cmd, VPNMASQ_CMD_GET_ESP);
 	EXPECT_EQ(find_table("pending")->cmd, VPNMASQ_CMD_GET_PENDING);
 	EXPECT_EQ(find_table("pptp")->cmd, VPNMASQ_CMD_GET_PPTP);
+	ASSERT_NE(find_table("nego"), nullptr);
+	EXPECT_EQ(find_table("nego")->cmd, VPNMASQ_CMD_GET_NEGO);
+	EXPECT_EQ(find_table("nego")->nest, VPNMASQ_A_NEGO);
+	EXPECT_EQ(find_table("nego")->peer_field, "remote");
+	EXPECT_FALSE(find_table("nego")->events) << "the module sends no nego events";
+	for (auto name : {"ike", "esp", "pending", "pptp"})
+		EXPECT_TRUE(find_table(name)->events) << name;
+	EXPECT_EQ(table_kinds().back().name, "nego") << "show all lists it last";
 	EXPECT_EQ(find_table("gre"), nullptr);
+	auto dump = build_dump(kFamily, find_table("nego")->cmd);
+	EXPECT_EQ(nlmsg_hdr(dump.get())->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+	EXPECT_EQ(genlmsg_hdr(nlmsg_hdr(dump.get()))->cmd, VPNMASQ_CMD_GET_NEGO);
+	EXPECT_EQ(count_attrs(dump.get()), 0);
 }
 
 TEST(Protocol, PptpEntry)
@@ -504,6 +516,8 @@ TEST(Protocol, EventsCarryOneEntryLaidOutAsInDumps)
 	EXPECT_EQ(ev->entry["dir"], "in");
 
 	for (const auto &kind : table_kinds()) {
+		if (!kind.events)
+			continue;
 		auto k = kernel_reply(VPNMASQ_CMD_EVENT);
 		nla_put_u8(k.get(), VPNMASQ_A_EVENT, VPNMASQ_EVENT_NEW);
 		// (libnl drops empty nests: an address, type 2 in each table)
@@ -520,6 +534,14 @@ TEST(Protocol, EventsCarryOneEntryLaidOutAsInDumps)
 	nla_put_u8(empty.get(), VPNMASQ_A_EVENT, VPNMASQ_EVENT_NEW);
 	auto et = attrs_of(empty.get());
 	EXPECT_FALSE(parse_event(Attrs(et.data(), VPNMASQ_A_MAX))) << "no entry nest";
+	// A table without events: its nest is no event's entry.
+	auto nego = kernel_reply(VPNMASQ_CMD_EVENT);
+	nla_put_u8(nego.get(), VPNMASQ_A_EVENT, VPNMASQ_EVENT_NEW);
+	nlattr *n = nla_nest_start(nego.get(), VPNMASQ_A_NEGO);
+	nla_put_u32(nego.get(), VPNMASQ_NEGO_A_LAN, htonl(0xc0a8010b));
+	nla_nest_end(nego.get(), n);
+	auto nt = attrs_of(nego.get());
+	EXPECT_FALSE(parse_event(Attrs(nt.data(), VPNMASQ_A_MAX)));
 }
 
 TEST(Protocol, EventAndReasonNames)
@@ -574,4 +596,186 @@ TEST(Protocol, UniqueRowsKeepTheFirstOfEachEntry)
 		EXPECT_FALSE(kind.identity[0].empty()) << kind.name;
 		EXPECT_TRUE(kind.peer_field == "remote" || kind.peer_field == "server");
 	}
+}
+
+TEST(Protocol, HowNames)
+{
+	const std::pair<int, const char *> hows[] = {
+		{VPNMASQ_HOW_SENT, "sent"},	      {VPNMASQ_HOW_PENDING, "pending"},
+		{VPNMASQ_HOW_ONLY_HOST, "only-host"}, {VPNMASQ_HOW_NEGOTIATION, "negotiation"},
+		{VPNMASQ_HOW_GATEWAY, "gateway"},
+	};
+	for (auto [id, name] : hows)
+		EXPECT_EQ(how_name(static_cast<uint8_t>(id)), name);
+	EXPECT_EQ(how_name(VPNMASQ_HOW_GATEWAY + 1),
+		  "how-" + std::to_string(VPNMASQ_HOW_GATEWAY + 1));
+	EXPECT_EQ(how_name(255), "how-255");
+}
+
+TEST(Protocol, IkeAndEspEntriesSayHowTheyNamedTheirHost)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_IKE);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_IKE);
+	nla_put_u32(m.get(), VPNMASQ_IKE_A_REMOTE, htonl(0xcb007107));
+	nla_put_u32(m.get(), VPNMASQ_IKE_A_LAN, htonl(0xc0a8010b));
+	nla_put_u8(m.get(), VPNMASQ_IKE_A_HOW, VPNMASQ_HOW_NEGOTIATION);
+	nla_nest_end(m.get(), nest);
+	auto tb = attrs_of(m.get());
+	Json ike = ike_entry(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(ike["how"], "negotiation");
+	auto last = ike.end();
+	--last;
+	EXPECT_EQ(last.key(), "how") << "appended after the existing fields";
+
+	auto e = kernel_reply(VPNMASQ_CMD_GET_ESP);
+	nest = nla_nest_start(e.get(), VPNMASQ_A_ESP);
+	nla_put_u32(e.get(), VPNMASQ_ESP_A_SPI, htonl(0xa1));
+	nla_put_u8(e.get(), VPNMASQ_ESP_A_HOW, VPNMASQ_HOW_PENDING);
+	nla_nest_end(e.get(), nest);
+	auto etb = attrs_of(e.get());
+	Json esp = esp_entry(Attrs(etb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(esp["how"], "pending");
+	last = esp.end();
+	--last;
+	EXPECT_EQ(last.key(), "how");
+
+	// Absent (an older module) or of the wrong size: null, not "sent".
+	auto old = kernel_reply(VPNMASQ_CMD_GET_ESP);
+	nest = nla_nest_start(old.get(), VPNMASQ_A_ESP);
+	nla_put_u32(old.get(), VPNMASQ_ESP_A_SPI, htonl(0xa1));
+	nla_nest_end(old.get(), nest);
+	auto otb = attrs_of(old.get());
+	EXPECT_TRUE(esp_entry(Attrs(otb.data(), VPNMASQ_A_MAX))["how"].is_null());
+	auto wide = kernel_reply(VPNMASQ_CMD_GET_IKE);
+	nest = nla_nest_start(wide.get(), VPNMASQ_A_IKE);
+	nla_put_u32(wide.get(), VPNMASQ_IKE_A_HOW, VPNMASQ_HOW_SENT);
+	nla_nest_end(wide.get(), nest);
+	auto wtb = attrs_of(wide.get());
+	EXPECT_TRUE(ike_entry(Attrs(wtb.data(), VPNMASQ_A_MAX))["how"].is_null());
+}
+
+namespace {
+
+// A GET_NEGO reply whose VPNMASQ_A_NEGO nest is @payload, byte for byte.
+MsgPtr nego_reply(const Bytes &payload)
+{
+	auto m = kernel_reply(VPNMASQ_CMD_GET_NEGO);
+	nla_put(m.get(), VPNMASQ_A_NEGO, static_cast<int>(payload.size()), payload.data());
+	return m;
+}
+
+// One attribute of a nest: header, payload, padding to 4 bytes.
+void put_raw(Bytes &b, uint16_t type, const Bytes &payload)
+{
+	put_hdr(b, static_cast<uint16_t>(NLA_HDRLEN + payload.size()), type);
+	b.insert(b.end(), payload.begin(), payload.end());
+	b.resize(NLA_ALIGN(b.size()), 0);
+}
+
+// A u32 in host order, as the kernel's nla_put_u32() lays it out.
+Bytes u32_bytes(uint32_t v)
+{
+	Bytes b(4);
+	std::memcpy(b.data(), &v, 4);
+	return b;
+}
+
+Json nego_of(const Bytes &payload)
+{
+	auto m = nego_reply(payload);
+	auto tb = attrs_of(m.get());
+	return nego_entry(Attrs(tb.data(), VPNMASQ_A_MAX));
+}
+
+} // namespace
+
+TEST(Protocol, NegoEntryByteForByte)
+{
+	Bytes p;
+	put_raw(p, VPNMASQ_NEGO_A_REMOTE, {203, 0, 113, 7}); // be32
+	put_raw(p, VPNMASQ_NEGO_A_LAN, {192, 168, 1, 11});   // be32
+	put_raw(p, VPNMASQ_NEGO_A_SPIS, u32_bytes(2));
+	put_raw(p, VPNMASQ_NEGO_A_IKE_SAS, u32_bytes(1));
+	put_raw(p, VPNMASQ_NEGO_A_PAIRED, u32_bytes(1));
+	put_raw(p, VPNMASQ_NEGO_A_IN_FLIGHT, u32_bytes(0));
+	put_raw(p, VPNMASQ_NEGO_A_EXCHANGE, {36}); // u8: CREATE_CHILD_SA
+	put_raw(p, VPNMASQ_NEGO_A_LEFT_MS, u32_bytes(119500));
+	put_raw(p, VPNMASQ_NEGO_A_COMPLETED, u32_bytes(70000));
+	ASSERT_EQ(p.size(), 9u * 8) << "eight 4-byte payloads and a padded u8";
+	EXPECT_EQ(nego_of(p).dump(),
+		  R"({"remote":"203.0.113.7","lan":"192.168.1.11","spis":2,"ike_sas":1,)"
+		  R"("paired":1,"in_flight":0,"exchange":"create_child_sa","left_ms":119500,)"
+		  R"("completed":70000})");
+
+	// The nest as libnl's own helpers build it parses the same.
+	auto m = kernel_reply(VPNMASQ_CMD_GET_NEGO);
+	nlattr *nest = nla_nest_start(m.get(), VPNMASQ_A_NEGO);
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_REMOTE, htonl(0xcb007107));
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_LAN, htonl(0xc0a8010b));
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_SPIS, 2);
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_IKE_SAS, 1);
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_PAIRED, 1);
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_IN_FLIGHT, 0);
+	nla_put_u8(m.get(), VPNMASQ_NEGO_A_EXCHANGE, 36);
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_LEFT_MS, 119500);
+	nla_put_u32(m.get(), VPNMASQ_NEGO_A_COMPLETED, 70000);
+	nla_nest_end(m.get(), nest);
+	auto tb = attrs_of(m.get());
+	EXPECT_EQ(nego_entry(Attrs(tb.data(), VPNMASQ_A_MAX)), nego_of(p));
+
+	std::vector<nlattr *> none(VPNMASQ_A_MAX + 1);
+	EXPECT_TRUE(nego_entry(Attrs(none.data(), VPNMASQ_A_MAX)).is_null());
+}
+
+TEST(Protocol, NegoExchangeNames)
+{
+	const std::pair<uint8_t, Json> exchanges[] = {
+		{0, "none"}, {32, "quick"}, {35, "ike_auth"}, {36, "create_child_sa"},
+		{34, 34}, // IKE_SA_INIT never completes a negotiation: its number
+		{240, 240},
+	};
+	for (const auto &[type, name] : exchanges) {
+		Bytes p;
+		put_raw(p, VPNMASQ_NEGO_A_LAN, {192, 168, 1, 11});
+		put_raw(p, VPNMASQ_NEGO_A_EXCHANGE, {type});
+		EXPECT_EQ(nego_of(p)["exchange"], name) << int(type);
+	}
+}
+
+TEST(Protocol, NegoEntryIgnoresWhatItDoesNotKnow)
+{
+	Bytes p;
+	put_raw(p, VPNMASQ_NEGO_A_LAN, {192, 168, 1, 11});
+	put_raw(p, VPNMASQ_NEGO_A_SPIS, {2, 0});	    // wrong size: 0
+	put_raw(p, VPNMASQ_NEGO_A_EXCHANGE, u32_bytes(32)); // wrong size: none
+	put_raw(p, VPNMASQ_NEGO_A_MAX + 1, u32_bytes(9));   // a newer module's
+	Json j = nego_of(p);
+	EXPECT_EQ(j["lan"], "192.168.1.11");
+	EXPECT_EQ(j["remote"], "") << "absent address";
+	EXPECT_EQ(j["spis"], 0);
+	EXPECT_EQ(j["exchange"], "none");
+	EXPECT_EQ(j["left_ms"], 0) << "absent: 0";
+	EXPECT_EQ(j.size(), 9u) << "every field, and no other";
+}
+
+TEST(Protocol, SetAndGetTheNegotiationTunables)
+{
+	std::vector<std::string> args{"nego_window", "300", "nego_spis", "0"};
+	auto msg = build_set_config(kFamily, parse_settings(args));
+	EXPECT_EQ(count_attrs(msg.get()), 2);
+	Bytes want;
+	put_raw(want, VPNMASQ_A_CFG_NEGO_WINDOW, u32_bytes(300));
+	EXPECT_EQ(raw_attr(msg.get(), VPNMASQ_A_CFG_NEGO_WINDOW), want);
+	want.clear();
+	put_raw(want, VPNMASQ_A_CFG_NEGO_SPIS, u32_bytes(0));
+	EXPECT_EQ(raw_attr(msg.get(), VPNMASQ_A_CFG_NEGO_SPIS), want);
+
+	auto m = kernel_reply(VPNMASQ_CMD_GET_CONFIG);
+	nla_put_u32(m.get(), VPNMASQ_A_CFG_NEGO_WINDOW, 3600);
+	nla_put_u32(m.get(), VPNMASQ_A_CFG_NEGO_SPIS, 16);
+	auto tb = attrs_of(m.get());
+	Config c = parse_config(Attrs(tb.data(), VPNMASQ_A_MAX));
+	EXPECT_EQ(c.value(*find_key("nego_window")), 3600u);
+	EXPECT_EQ(c.value(*find_key("nego_spis")), 16u);
+	EXPECT_EQ(c.value(*find_key("ike_timeout")), std::nullopt);
 }

@@ -23,23 +23,26 @@ std::string lower(std::string s)
 		VPNMASQ_STAT_##x, #x                                                               \
 	}
 const std::pair<int, const char *> kEnumerators[] = {
-	STAT(IKE_MATCHED),	STAT(IKE_NEW),
-	STAT(IKE_UNKNOWN),	STAT(IKE_AMBIGUOUS),
-	STAT(IKE_COLLISION),	STAT(IKE_TABLE_FULL),
-	STAT(IKE_MALFORMED),	STAT(IKE_EXPIRED),
-	STAT(ESP_ASSOCIATED),	STAT(ESP_MATCHED),
-	STAT(ESP_HELD),		STAT(ESP_RELEASED),
-	STAT(ESP_HOLD_DROPPED), STAT(ESP_WAIT_EXPIRED),
-	STAT(ESP_UNKNOWN_SPI),	STAT(ESP_REFUSED_NO_IKE),
-	STAT(ESP_AMBIGUOUS),	STAT(ESP_COLLISION),
-	STAT(ESP_LOCAL),	STAT(ESP_TABLE_FULL),
-	STAT(ESP_MALFORMED),	STAT(ESP_EXPIRED),
-	STAT(PPTP_ATTACHED),	STAT(PPTP_OPENED),
-	STAT(PPTP_CLOSED),	STAT(PPTP_REFUSED),
-	STAT(ZONES_EXHAUSTED),	STAT(NOMEM),
-	STAT(EVENTS_LOST),	STAT(ICMP_MATCHED),
-	STAT(ICMP_UNKNOWN),	STAT(NOT_LAN),
-	STAT(PORT_FORWARD),	STAT(NOT_MASQUERADED),
+	STAT(IKE_MATCHED),	  STAT(IKE_NEW),
+	STAT(IKE_UNKNOWN),	  STAT(IKE_AMBIGUOUS),
+	STAT(IKE_COLLISION),	  STAT(IKE_TABLE_FULL),
+	STAT(IKE_MALFORMED),	  STAT(IKE_EXPIRED),
+	STAT(ESP_ASSOCIATED),	  STAT(ESP_MATCHED),
+	STAT(ESP_HELD),		  STAT(ESP_RELEASED),
+	STAT(ESP_HOLD_DROPPED),	  STAT(ESP_WAIT_EXPIRED),
+	STAT(ESP_UNKNOWN_SPI),	  STAT(ESP_REFUSED_NO_IKE),
+	STAT(ESP_AMBIGUOUS),	  STAT(ESP_COLLISION),
+	STAT(ESP_LOCAL),	  STAT(ESP_TABLE_FULL),
+	STAT(ESP_MALFORMED),	  STAT(ESP_EXPIRED),
+	STAT(PPTP_ATTACHED),	  STAT(PPTP_OPENED),
+	STAT(PPTP_CLOSED),	  STAT(PPTP_REFUSED),
+	STAT(ZONES_EXHAUSTED),	  STAT(NOMEM),
+	STAT(EVENTS_LOST),	  STAT(ICMP_MATCHED),
+	STAT(ICMP_UNKNOWN),	  STAT(NOT_LAN),
+	STAT(PORT_FORWARD),	  STAT(NOT_MASQUERADED),
+	STAT(NEGO_COMPLETED),	  STAT(NEGO_LAPSED),
+	STAT(ESP_NEGO_BOUND),	  STAT(IKE_NEGO_BOUND),
+	STAT(ESP_SERIAL_SKIPPED),
 };
 #undef STAT
 
@@ -127,4 +130,63 @@ TEST(Stats, ScopeCounters)
 	EXPECT_TRUE(nm->refusal);
 	EXPECT_NE(stat_explanation(VPNMASQ_STAT_NOT_MASQUERADED).find("vpnmasq-ctl set lan"),
 		  std::string::npos);
+}
+
+TEST(Stats, NegotiationCounters)
+{
+	// What negotiations did: informational, nothing to do.
+	for (int id :
+	     {VPNMASQ_STAT_NEGO_COMPLETED, VPNMASQ_STAT_NEGO_LAPSED, VPNMASQ_STAT_ESP_NEGO_BOUND,
+	      VPNMASQ_STAT_IKE_NEGO_BOUND, VPNMASQ_STAT_ESP_SERIAL_SKIPPED}) {
+		const StatInfo *info = stat_info(id);
+		ASSERT_NE(info, nullptr) << id;
+		EXPECT_FALSE(info->refusal) << info->name;
+		EXPECT_TRUE(info->action.empty()) << info->name;
+	}
+	auto explains = [](int id, const char *text) {
+		return stat_explanation(id).find(text) != std::string::npos;
+	};
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_NEGO_COMPLETED), "nego_completed");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_COMPLETED,
+			     "IKEv1 Quick Mode, IKEv2 IKE_AUTH and CREATE_CHILD_SA"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_COMPLETED, "complete in both directions"));
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_NEGO_LAPSED), "nego_lapsed");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_LAPSED, "SPIs unused"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_LAPSED, "informational"));
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_ESP_NEGO_BOUND), "esp_nego_bound");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_NEGO_BOUND, "the remote sent first on a new SA"));
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_IKE_NEGO_BOUND), "ike_nego_bound");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_BOUND, "CREATE_CHILD_SA"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_BOUND, "IKE SA rekeys"));
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), "esp_serial_skipped");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_SERIAL_SKIPPED, "needed no serialization"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_ASSOCIATED, "whose pending new SA awaited them"));
+}
+
+TEST(Stats, RefusalsSayWhatNegotiationsChange)
+{
+	const StatInfo *no_ike = stat_info(VPNMASQ_STAT_ESP_REFUSED_NO_IKE);
+	ASSERT_NE(no_ike, nullptr);
+	EXPECT_TRUE(no_ike->refusal);
+	EXPECT_NE(no_ike->meaning.find("awaits a reply from (pending slot) or has just "
+				       "negotiated with"),
+		  std::string_view::npos)
+		<< no_ike->meaning;
+	EXPECT_EQ(no_ike->action, "the host's IKE must pass this gateway (UDP 500, no NAT-T); if "
+				  "the remote sends first long after a rekey, raise nego_window");
+	EXPECT_EQ(no_ike->meaning.find("IKE state with"), std::string_view::npos)
+		<< "IKE state alone earns nothing";
+
+	const StatInfo *esp = stat_info(VPNMASQ_STAT_ESP_AMBIGUOUS);
+	ASSERT_NE(esp, nullptr);
+	EXPECT_NE(esp->meaning.find("had just negotiated with"), std::string_view::npos);
+	EXPECT_NE(esp->meaning.find("none of them awaiting an SPI"), std::string_view::npos);
+	EXPECT_EQ(esp->action, "it resolves when the owner sends on its new SA; rekeys of several "
+			       "hosts with one remote at the same moment cannot be told apart");
+
+	const StatInfo *ike = stat_info(VPNMASQ_STAT_IKE_AMBIGUOUS);
+	ASSERT_NE(ike, nullptr);
+	EXPECT_NE(ike->meaning.find("new IKE SA"), std::string_view::npos);
+	EXPECT_NE(ike->meaning.find("or the gateway"), std::string_view::npos);
+	EXPECT_NE(ike->action.find("cannot be told apart"), std::string_view::npos);
 }

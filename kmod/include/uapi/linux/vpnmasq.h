@@ -42,6 +42,11 @@
  *	VPNMASQ_A_PPTP nest (enum vpnmasq_pptp_attr). The calls are read from
  *	conntrack (the kernel's PPTP helper state) when the dump starts.
  *
+ * VPNMASQ_CMD_GET_NEGO (dump)
+ *	One message per (LAN host, remote) whose negotiations vpnmasq follows,
+ *	each with a VPNMASQ_A_NEGO nest (enum vpnmasq_nego_attr): what the
+ *	completed ones entitle the host to, and how many are in flight.
+ *
  * VPNMASQ_CMD_FLUSH (do, needs CAP_NET_ADMIN over the namespace)
  *	Removes the associations of VPNMASQ_A_TABLE (enum vpnmasq_table,
  *	default all), only those of the LAN host VPNMASQ_A_LAN if given.
@@ -107,6 +112,7 @@ enum vpnmasq_cmd {
 	VPNMASQ_CMD_DEL,
 	VPNMASQ_CMD_RESET_STATS,
 	VPNMASQ_CMD_EVENT,
+	VPNMASQ_CMD_GET_NEGO,
 
 	__VPNMASQ_CMD_MAX
 };
@@ -158,6 +164,10 @@ enum vpnmasq_attr {
 	VPNMASQ_A_CFG_LAN,
 	VPNMASQ_A_PREFIX,		/* nest: enum vpnmasq_prefix_attr */
 
+	VPNMASQ_A_CFG_NEGO_WINDOW,	/* u32 s: how long an entitlement lasts */
+	VPNMASQ_A_CFG_NEGO_SPIS,	/* u32: inbound SPIs one negotiation allows */
+	VPNMASQ_A_NEGO,			/* nest: enum vpnmasq_nego_attr */
+
 	__VPNMASQ_A_MAX
 };
 
@@ -206,7 +216,8 @@ enum vpnmasq_reason {
 };
 
 /* Defaults and limits of the tunables, enforced by the kernel policy. */
-#define VPNMASQ_IKE_TIMEOUT_DEFAULT	600
+/* A real Phase 1 / IKE SA lives up to 8 h by default (libreswan, Windows). */
+#define VPNMASQ_IKE_TIMEOUT_DEFAULT	28800
 #define VPNMASQ_ESP_TIMEOUT_DEFAULT	600
 #define VPNMASQ_TIMEOUT_MIN		10
 #define VPNMASQ_TIMEOUT_MAX		86400
@@ -220,6 +231,18 @@ enum vpnmasq_reason {
 #define VPNMASQ_HOLD_MAX_MAX		256
 #define VPNMASQ_ZONE_BASE_DEFAULT	57344
 #define VPNMASQ_ZONE_COUNT_DEFAULT	4096
+/*
+ * A negotiation entitles its host for nego_window to nego_spis new inbound
+ * SPIs: the remote may send first on its new SA well after the exchange,
+ * and an exchange creates one inbound SA per protocol (ESP; 2 for AH+ESP).
+ * One is the tightest: a host's entitlement ends with its new SPI, so that
+ * it cannot stand beside another host's for the next one.
+ */
+#define VPNMASQ_NEGO_WINDOW_DEFAULT	120
+#define VPNMASQ_NEGO_WINDOW_MIN		1
+#define VPNMASQ_NEGO_WINDOW_MAX		3600
+#define VPNMASQ_NEGO_SPIS_DEFAULT	1
+#define VPNMASQ_NEGO_SPIS_MAX		16
 /* Prefixes in the LAN scope; the default is 10/8, 172.16/12, 192.168/16. */
 #define VPNMASQ_LAN_MAX			16
 
@@ -268,10 +291,26 @@ enum vpnmasq_stat {
 	VPNMASQ_STAT_PORT_FORWARD,	/* a flow conntrack tracks without us */
 	VPNMASQ_STAT_NOT_MASQUERADED,	/* claimed, then not source-NATed */
 
+	/* IKE-guided association */
+	VPNMASQ_STAT_NEGO_COMPLETED,	/* SA-creating exchanges seen complete */
+	VPNMASQ_STAT_NEGO_LAPSED,	/* entitlements that ended unused */
+	VPNMASQ_STAT_ESP_NEGO_BOUND,	/* inbound SPIs bound by a negotiation */
+	VPNMASQ_STAT_IKE_NEGO_BOUND,	/* new IKE SAs bound by a negotiation */
+	VPNMASQ_STAT_ESP_SERIAL_SKIPPED, /* new outbound SPIs that waited for none */
+
 	__VPNMASQ_STAT_MAX
 };
 
 #define VPNMASQ_STAT_MAX (__VPNMASQ_STAT_MAX - 1)
+
+/* How an association came to name its LAN host. */
+enum vpnmasq_how {
+	VPNMASQ_HOW_SENT,		/* the host sent it first */
+	VPNMASQ_HOW_PENDING,		/* the reply its pending new SA awaited */
+	VPNMASQ_HOW_ONLY_HOST,		/* the only host with IKE state */
+	VPNMASQ_HOW_NEGOTIATION,	/* the host had just negotiated it */
+	VPNMASQ_HOW_GATEWAY,		/* the gateway's own */
+};
 
 /* One ISAKMP association: (remote, initiator cookie) -> LAN host. */
 enum vpnmasq_ike_attr {
@@ -284,6 +323,7 @@ enum vpnmasq_ike_attr {
 	VPNMASQ_IKE_A_ZONE,		/* u16: the LAN host's conntrack zone */
 	VPNMASQ_IKE_A_IDLE_MS,		/* u32: since the last packet */
 	VPNMASQ_IKE_A_PACKETS,		/* u64 */
+	VPNMASQ_IKE_A_HOW,		/* u8: enum vpnmasq_how */
 
 	__VPNMASQ_IKE_A_MAX
 };
@@ -307,6 +347,7 @@ enum vpnmasq_esp_attr {
 	VPNMASQ_ESP_A_IDLE_MS,		/* u32 */
 	VPNMASQ_ESP_A_PACKETS,		/* u64 */
 	VPNMASQ_ESP_A_BYTES,		/* u64 */
+	VPNMASQ_ESP_A_HOW,		/* u8: enum vpnmasq_how */
 
 	__VPNMASQ_ESP_A_MAX
 };
@@ -377,5 +418,30 @@ enum vpnmasq_pptp_attr {
 };
 
 #define VPNMASQ_PPTP_A_MAX (__VPNMASQ_PPTP_A_MAX - 1)
+
+/*
+ * Negotiations of one LAN host with one remote, as read from the cleartext
+ * ISAKMP headers (exchange type, message ID, flags): a Quick Mode (IKEv1),
+ * IKE_AUTH or CREATE_CHILD_SA (IKEv2) seen in both directions is complete.
+ * Each completed one entitles the host, for nego_window, to up to
+ * nego_spis unknown inbound SPIs from that remote (and, for
+ * CREATE_CHILD_SA, to one new IKE SA the remote starts).
+ */
+enum vpnmasq_nego_attr {
+	VPNMASQ_NEGO_A_UNSPEC,
+	VPNMASQ_NEGO_A_REMOTE,		/* be32 */
+	VPNMASQ_NEGO_A_LAN,		/* be32 */
+	VPNMASQ_NEGO_A_SPIS,		/* u32: inbound SPIs it may still get */
+	VPNMASQ_NEGO_A_IKE_SAS,		/* u32: new IKE SAs it may still get */
+	VPNMASQ_NEGO_A_PAIRED,		/* u32: outbound SPIs that need not wait */
+	VPNMASQ_NEGO_A_IN_FLIGHT,	/* u32: exchanges begun, not complete */
+	VPNMASQ_NEGO_A_EXCHANGE,	/* u8: exchange type of the last one */
+	VPNMASQ_NEGO_A_LEFT_MS,		/* u32: until the entitlement lapses */
+	VPNMASQ_NEGO_A_COMPLETED,	/* u32: negotiations completed */
+
+	__VPNMASQ_NEGO_A_MAX
+};
+
+#define VPNMASQ_NEGO_A_MAX (__VPNMASQ_NEGO_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_VPNMASQ_H */

@@ -4,7 +4,7 @@
  * connection worth the PPTP helper, and each call's GRE packet counts
  * joined from a walk of the conntrack table. Mainline's helpers parse the
  * control messages; this is only what vpnmasq reads around them. Like
- * table.c, calls.c also compiles in userspace against tests/shim.
+ * the rest of core/, calls.c also compiles in userspace against tests/shim.
  */
 #ifndef _VPNMASQ_CALLS_H
 #define _VPNMASQ_CALLS_H

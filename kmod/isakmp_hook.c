@@ -14,8 +14,9 @@
 #include "vpnmasq.h"
 
 /* Reads the ISAKMP header of a UDP 500 -> 500 packet; false if not one. */
-bool vpnmasq_isakmp_header(struct vpnmasq_net *vn, const struct sk_buff *skb,
-			   struct vm_isakmp *hdr)
+static bool vpnmasq_isakmp_header(struct vpnmasq_net *vn,
+				  const struct sk_buff *skb,
+				  struct vm_isakmp *hdr)
 {
 	unsigned int off = ip_hdrlen(skb);
 	u8 buf[VM_ISAKMP_HDR_LEN];
@@ -54,7 +55,7 @@ unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
 	pkt.now = jiffies;
-	if (vm_ike_known(&vn->tables, &pkt, &hdr, &d))
+	if (vm_ike_known(&vn->tables, cfg, &pkt, &hdr, &d))
 		return vpnmasq_verdict(vn, skb, &d);
 	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
 						iph->daddr) == RTN_LOCAL;
@@ -63,6 +64,25 @@ unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 						 &untracked);
 	vm_ike_new(&vn->tables, cfg, &pkt, &hdr, &d);
 	return vpnmasq_verdict_deferred(vn, skb, &d, untracked);
+}
+
+/* The second look, after DNAT, at a message whose refusal waited. */
+void vpnmasq_isakmp_recheck(struct vpnmasq_net *vn,
+			    const struct vpnmasq_config *cfg,
+			    const struct sk_buff *skb, struct vm_decision *d)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct vm_pkt pkt = {
+		.saddr = iph->saddr,
+		.daddr = iph->daddr,
+		.to_local = true,
+		.now = jiffies,
+		.recheck = true,
+	};
+	struct vm_isakmp hdr;
+
+	if (vpnmasq_isakmp_header(vn, skb, &hdr))
+		vm_ike_new(&vn->tables, cfg, &pkt, &hdr, d);
 }
 
 void vpnmasq_isakmp_local_out(struct vpnmasq_net *vn,

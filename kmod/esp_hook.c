@@ -33,8 +33,8 @@ static bool vpnmasq_esp_local_sa(struct net *net, const struct sk_buff *skb,
 	return false;
 }
 
-bool vpnmasq_esp_spi(struct vpnmasq_net *vn, const struct sk_buff *skb,
-		     __be32 *spi)
+static bool vpnmasq_esp_spi(struct vpnmasq_net *vn,
+			    const struct sk_buff *skb, __be32 *spi)
 {
 	u8 buf[VM_ESP_HDR_LEN];
 	const u8 *esph;
@@ -94,6 +94,25 @@ unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 	if (d.verdict == VM_ZONE)
 		vpnmasq_serial_kick(vn, cfg);
 	return vpnmasq_verdict(vn, skb, &d);
+}
+
+/* The second look, after DNAT, at a packet whose refusal waited. */
+void vpnmasq_esp_recheck(struct vpnmasq_net *vn,
+			 const struct vpnmasq_config *cfg,
+			 const struct sk_buff *skb, struct vm_decision *d)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct vm_pkt pkt = {
+		.saddr = iph->saddr,
+		.daddr = iph->daddr,
+		.to_local = true,
+		.now = jiffies,
+		.recheck = true,
+	};
+	__be32 spi;
+
+	if (vpnmasq_esp_spi(vn, skb, &spi))
+		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, d);
 }
 
 /* A held packet's turn: it enters the stack again, as if just received. */

@@ -21,6 +21,8 @@ struct vpnmasq_config {
 	u32 serial_wait;	/* milliseconds */
 	u32 max_assoc;		/* entries per table */
 	u32 hold_max;		/* packets held per remote */
+	u32 nego_window;	/* seconds an entitlement lasts */
+	u32 nego_spis;		/* inbound SPIs one negotiation allows */
 	u16 zone_base;
 	u16 zone_count;
 	u8 enabled;

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP: which LAN host an SPI belongs to. Outbound SPIs are the hosts' own;
+ * an inbound SPI never seen before is bound to the host awaiting one from
+ * that remote, and new SAs are serialized per remote so that at most one
+ * host awaits at a time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/jiffies.h>
+#include <linux/net.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+int vm_esp_parse(const u8 *buf, unsigned int len, __be32 *spi)
+{
+	if (len < VM_ESP_HDR_LEN)
+		return -EINVAL;
+	memcpy(spi, buf, sizeof(*spi));
+	/* SPI 0 is reserved (RFC 4303 2.1): nothing to associate. */
+	return *spi ? 0 : -EINVAL;
+}
+
+static void vm_esp_touch(struct vm_esp *e, unsigned int len, unsigned long now)
+{
+	if (READ_ONCE(e->last_seen) != now) {
+		WRITE_ONCE(e->last_seen, now);
+		vm_host_touch(e->flow->host, now);
+	}
+	WRITE_ONCE(e->packets, READ_ONCE(e->packets) + 1);
+	WRITE_ONCE(e->bytes, READ_ONCE(e->bytes) + len);
+}
+
+static bool vm_esp_known_in(struct vm_tables *t, const struct vm_pkt *pkt,
+			    __be32 spi, unsigned int len,
+			    struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
+				  .dir = VM_ESP_IN };
+	struct vm_esp *e;
+
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (!e || e->gw != pkt->daddr)
+		return false;
+	vm_esp_touch(e, len, pkt->now);
+	vm_stat(t, VPNMASQ_STAT_ESP_MATCHED);
+	d->inbound = true;
+	d->verdict = VM_ZONE;
+	d->zone = e->zone;
+	return true;
+}
+
+static bool vm_esp_known_out(struct vm_tables *t, const struct vm_pkt *pkt,
+			     __be32 spi, unsigned int len,
+			     struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->daddr, .spi = spi,
+				  .dir = VM_ESP_OUT };
+	struct vm_esp *e;
+
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (!e)
+		return false;
+	d->inbound = false;
+	if (e->lan == pkt->saddr) {
+		vm_esp_touch(e, len, pkt->now);
+		d->verdict = VM_ZONE;
+		d->zone = e->zone;
+	} else {
+		vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+		d->verdict = VM_DROP;
+	}
+	return true;
+}
+
+bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
+		  unsigned int len, struct vm_decision *d)
+{
+	bool known;
+
+	rcu_read_lock();
+	if (vm_likely_inbound(t, pkt))
+		known = vm_esp_known_in(t, pkt, spi, len, d) ||
+			vm_esp_known_out(t, pkt, spi, len, d);
+	else
+		known = vm_esp_known_out(t, pkt, spi, len, d) ||
+			vm_esp_known_in(t, pkt, spi, len, d);
+	rcu_read_unlock();
+	return known;
+}
+
+/* @gw: for an inbound SPI the gateway address it came to, else 0. */
+static struct vm_esp *vm_esp_add(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 const struct vm_esp_key *key, struct vm_flow *f,
+				 __be32 gw, u8 how, unsigned long now)
+{
+	struct vm_esp *e;
+
+	if (t->n_esp >= cfg->max_assoc) {
+		vm_stat(t, VPNMASQ_STAT_ESP_TABLE_FULL);
+		return NULL;
+	}
+	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e) {
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	e->key = *key;
+	e->gw = gw;
+	e->how = how;
+	e->flow = f;
+	e->lan = f->key.lan;
+	e->zone = f->host->zone;
+	e->last_seen = now;
+	if (rhashtable_insert_fast(&t->esp, &e->node, vm_esp_params)) {
+		kfree(e);
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return NULL;
+	}
+	list_add(&e->list, &f->esp);
+	if (!f->n_esp++)
+		f->esp_oldest = now;
+	t->n_esp++;
+	vm_notify_esp(t, e, VPNMASQ_EVENT_NEW, VPNMASQ_REASON_NONE);
+	return e;
+}
+
+void vm_esp_del(struct vm_tables *t, struct vm_esp *e,
+		enum vpnmasq_reason reason)
+{
+	vm_notify_esp(t, e, VPNMASQ_EVENT_DEL, reason);
+	rhashtable_remove_fast(&t->esp, &e->node, vm_esp_params);
+	list_del(&e->list);
+	e->flow->n_esp--;
+	t->n_esp--;
+	kfree_rcu(e, rcu);
+}
+
+static void vm_pending_set(struct vm_tables *t, struct vm_peer *p,
+			   struct vm_flow *f, __be32 spi, unsigned long now)
+{
+	p->pending = f;
+	p->pending_spi = spi;
+	p->pending_since = now;
+	list_add_tail(&p->pending_node, &t->pending_peers);
+	vm_notify_pending(t, p, VPNMASQ_EVENT_NEW, VPNMASQ_REASON_NONE);
+}
+
+/* Leaves the flow that was pending to the caller. */
+void vm_pending_clear(struct vm_tables *t, struct vm_peer *p,
+		      enum vpnmasq_reason reason)
+{
+	vm_notify_pending(t, p, VPNMASQ_EVENT_DEL, reason);
+	p->pending = NULL;
+	list_del(&p->pending_node);
+}
+
+void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
+		    struct vm_held *h)
+{
+	list_del(&h->node);
+	p->n_held--;
+	t->n_held--;
+}
+
+/* The slot is free: the host waiting longest gets it, its packets go on. */
+void vm_esp_promote(struct vm_tables *t,
+		    const struct vpnmasq_config *cfg, struct vm_peer *p,
+		    unsigned long now)
+{
+	struct vm_held *h, *tmp;
+	struct vm_flow *f;
+	struct vm_esp *e;
+	__be32 lan;
+
+	while (!p->pending && !list_empty(&p->held)) {
+		lan = list_first_entry(&p->held, struct vm_held, node)->lan;
+		f = vm_flow_get(t, cfg, lan, p->addr, now);
+		list_for_each_entry_safe(h, tmp, &p->held, node) {
+			struct vm_esp_key key = { .remote = p->addr,
+						  .spi = h->spi,
+						  .dir = VM_ESP_OUT };
+
+			if (h->lan != lan)
+				continue;
+			vm_held_unlink(t, p, h);
+			e = f ? rhashtable_lookup_fast(&t->esp, &key,
+						       vm_esp_params) : NULL;
+			if (f && !e) {
+				e = vm_esp_add(t, cfg, &key, f, 0,
+					       VPNMASQ_HOW_SENT, now);
+				if (e && !p->pending &&
+				    !vm_nego_take_paired(f, now))
+					vm_pending_set(t, p, f, h->spi, now);
+			}
+			if (e && e->flow == f) {
+				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
+				t->pkt_release(h->pkt);
+			} else {
+				vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+				t->pkt_drop(h->pkt);
+			}
+			kfree(h);
+		}
+		if (f)
+			vm_flow_put_if_unused(t, f);
+	}
+}
+
+/*
+ * An inbound SPI never seen before, to the gateway, not one of the
+ * gateway's own SAs. Its owner is a host that earned it:
+ *   - the only host that just negotiated with that remote (and the remote
+ *     sent first on the new SA), unless another host's new SA is pending;
+ *   - else the host whose new outbound SPI awaits its reply (the pending
+ *     slot: serialization is the fallback where several negotiated);
+ * otherwise nobody may claim it (no hole punching): the refusal is left to
+ * the caller to count (d->refusal), who may first let DNAT have a look.
+ */
+void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			const struct vm_pkt *pkt, __be32 spi,
+			struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
+				  .dir = VM_ESP_IN };
+	struct vm_flow *f, *pending = NULL, *owner = NULL;
+	unsigned int entitled = 0;
+	struct vm_peer *p;
+	struct vm_esp *e;
+	u8 how;
+
+	d->verdict = VM_PASS;
+	d->inbound = true;
+	d->refusal = 0;
+	if (vm_not_ours(t, cfg, pkt))
+		return;
+	d->verdict = VM_DROP;
+	vm_local_seen(t, pkt->daddr);
+	spin_lock_bh(&t->lock);
+	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
+	if (e) {
+		/* Bound meanwhile: too late for a packet looked at twice. */
+		if (pkt->recheck) {
+			d->refusal = VPNMASQ_STAT_ESP_AMBIGUOUS;
+		} else if (e->gw == pkt->daddr) {
+			d->verdict = VM_ZONE;
+			d->zone = e->zone;
+		} else {
+			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+		}
+		goto out;
+	}
+	if (!pkt->recheck)
+		vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
+	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
+	if (p) {
+		pending = p->pending;
+		owner = vm_nego_spi_owner(p, pkt->now, &entitled);
+	}
+	if (owner && (!pending || pending == owner)) {
+		f = owner;
+		how = VPNMASQ_HOW_NEGOTIATION;
+	} else {
+		f = pending;
+		how = VPNMASQ_HOW_PENDING;
+	}
+	/* A second look binds nothing: whoever may own it now, it is refused. */
+	if (!f || pkt->recheck) {
+		d->refusal = f || entitled || (p && p->ike_flows > 1) ?
+			     VPNMASQ_STAT_ESP_AMBIGUOUS :
+			     VPNMASQ_STAT_ESP_REFUSED_NO_IKE;
+		net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
+				    ntohl(spi), &pkt->saddr);
+		goto out;
+	}
+	if (!vm_esp_add(t, cfg, &key, f, pkt->daddr, how, pkt->now))
+		goto out;
+	vm_stat(t, how == VPNMASQ_HOW_PENDING ? VPNMASQ_STAT_ESP_ASSOCIATED :
+		   VPNMASQ_STAT_ESP_NEGO_BOUND);
+	/* Sent before the host's own new SPI: that one awaits nothing. */
+	vm_nego_take_spi(f, f != pending, pkt->now);
+	vm_host_touch(f->host, pkt->now);
+	d->verdict = VM_ZONE;
+	d->zone = f->host->zone;
+	if (pending == f) {
+		vm_pending_clear(t, p, VPNMASQ_REASON_ANSWERED);
+		vm_esp_promote(t, cfg, p, pkt->now);
+		vm_flow_put_if_unused(t, pending);
+	}
+out:
+	spin_unlock_bh(&t->lock);
+}
+
+void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
+			 const struct vm_pkt *pkt, __be32 spi, void *handle,
+			 struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = pkt->daddr, .spi = spi,
+				  .dir = VM_ESP_OUT };
+	struct vm_flow_key fkey = { .lan = pkt->saddr, .remote = pkt->daddr };
+	struct vm_held *h;
+	struct vm_peer *p;
+	struct vm_flow *f;
+	struct vm_esp *e;
+
+	d->verdict = VM_PASS;
+	d->inbound = false;
+	d->refusal = 0;
+	if (vm_not_ours(t, cfg, pkt))
+		return;
+	d->verdict = VM_DROP;
+	spin_lock_bh(&t->lock);
+	e = rhashtable_lookup_fast(&t->esp, &key, vm_esp_params);
+	if (e) {
+		/* Lost a race with another CPU. */
+		if (e->flow->key.lan == pkt->saddr) {
+			d->verdict = VM_ZONE;
+			d->zone = e->zone;
+		} else {
+			vm_stat(t, VPNMASQ_STAT_ESP_COLLISION);
+		}
+		goto out;
+	}
+	p = vm_peer_get(t, pkt->daddr);
+	if (!p)
+		goto out;
+	/*
+	 * The remote already sent on the SA this one pairs with (a
+	 * negotiation's): it awaits no reply, so it neither waits behind
+	 * another host's new SA nor takes the slot itself.
+	 */
+	f = rhashtable_lookup_fast(&t->flows, &fkey, vm_flow_params);
+	if (f && vm_nego_take_paired(f, pkt->now)) {
+		if (!vm_esp_add(t, cfg, &key, f, 0, VPNMASQ_HOW_SENT,
+				pkt->now))
+			goto out;
+		vm_stat(t, VPNMASQ_STAT_ESP_SERIAL_SKIPPED);
+		vm_host_touch(f->host, pkt->now);
+		d->verdict = VM_ZONE;
+		d->zone = f->host->zone;
+		goto out;
+	}
+	if (p->pending && p->pending->key.lan != pkt->saddr) {
+		/* Another host's new SA to this remote awaits its reply. */
+		if (!handle || p->n_held >= cfg->hold_max) {
+			vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+			goto out;
+		}
+		h = kzalloc(sizeof(*h), GFP_ATOMIC);
+		if (!h) {
+			vm_stat(t, VPNMASQ_STAT_NOMEM);
+			goto out;
+		}
+		h->pkt = handle;
+		h->lan = pkt->saddr;
+		h->spi = spi;
+		list_add_tail(&h->node, &p->held);
+		p->n_held++;
+		t->n_held++;
+		vm_stat(t, VPNMASQ_STAT_ESP_HELD);
+		d->verdict = VM_HOLD;
+		goto out;
+	}
+	f = vm_flow_get(t, cfg, pkt->saddr, pkt->daddr, pkt->now);
+	if (!f) {
+		vm_peer_put_if_unused(t, p);
+		goto out;
+	}
+	if (!vm_esp_add(t, cfg, &key, f, 0, VPNMASQ_HOW_SENT, pkt->now)) {
+		vm_flow_put_if_unused(t, f);
+		goto out;
+	}
+	if (!p->pending)
+		vm_pending_set(t, p, f, spi, pkt->now);
+	vm_host_touch(f->host, pkt->now);
+	d->verdict = VM_ZONE;
+	d->zone = f->host->zone;
+out:
+	spin_unlock_bh(&t->lock);
+}
+
+unsigned long vm_esp_serial_tick(struct vm_tables *t,
+				 const struct vpnmasq_config *cfg,
+				 unsigned long now)
+{
+	unsigned long wait = msecs_to_jiffies(cfg->serial_wait);
+	unsigned long next = 0, deadline;
+	struct vm_peer *p, *tmp;
+	struct vm_flow *f;
+
+	spin_lock_bh(&t->lock);
+	list_for_each_entry_safe(p, tmp, &t->pending_peers, pending_node) {
+		if (time_before(now, p->pending_since + wait))
+			continue;
+		vm_stat(t, VPNMASQ_STAT_ESP_WAIT_EXPIRED);
+		f = p->pending;
+		vm_pending_clear(t, p, VPNMASQ_REASON_WAIT_OVER);
+		vm_esp_promote(t, cfg, p, now);
+		/* May free the peer when nobody else waits. */
+		vm_flow_put_if_unused(t, f);
+	}
+	list_for_each_entry(p, &t->pending_peers, pending_node) {
+		deadline = p->pending_since + wait;
+		if (!next || time_before(deadline, next))
+			next = deadline ?: 1;
+	}
+	spin_unlock_bh(&t->lock);
+	return next;
+}
+
+/* Drops the held packets of @lan (of everyone if 0). */
+unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
+			   __be32 lan)
+{
+	struct vm_held *h, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(h, tmp, &p->held, node) {
+		if (lan && h->lan != lan)
+			continue;
+		vm_held_unlink(t, p, h);
+		vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+		t->pkt_drop(h->pkt);
+		kfree(h);
+		n++;
+	}
+	return n;
+}
+
+void vm_esp_icmp_error(struct vm_tables *t, __be32 remote, __be32 spi,
+		       struct vm_decision *d)
+{
+	struct vm_esp_key key = { .remote = remote, .spi = spi,
+				  .dir = VM_ESP_OUT };
+	const struct vm_esp *e;
+
+	d->verdict = VM_PASS;
+	rcu_read_lock();
+	e = rhashtable_lookup(&t->esp, &key, vm_esp_params);
+	if (e)
+		vm_icmp_zone(t, e->zone, d);
+	else
+		vm_stat(t, VPNMASQ_STAT_ICMP_UNKNOWN);
+	rcu_read_unlock();
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * LAN hosts, remotes and the flows between them (core/flow.c): the objects
+ * every association hangs from. All hashed per namespace, changed under
+ * vm_tables.lock, read under RCU.
+ *
+ *   host  a LAN host; owns one reply-direction conntrack zone.
+ *   peer  a remote address; knows which hosts have IKE state with it, and
+ *         holds its ESP serialization slot.
+ *   flow  (host, peer): one conntrack entry per protocol lives in the
+ *         host's zone; carries the host's associations with that peer.
+ */
+#ifndef _VPNMASQ_CORE_FLOW_H
+#define _VPNMASQ_CORE_FLOW_H
+
+#include <linux/list.h>
+#include <linux/rhashtable.h>
+#include <linux/types.h>
+
+#include "nego.h"
+
+struct vm_host {
+	struct rhash_head node;
+	__be32 addr;
+	u16 zone;
+	u32 nflows;			/* under lock */
+	unsigned long last_seen;
+	struct list_head all_node;	/* in tables->hosts_all */
+	struct rcu_head rcu;
+};
+
+struct vm_peer {
+	struct rhash_head node;
+	__be32 addr;
+	u32 ike_flows;			/* flows with IKE entries */
+	u32 ike_local;			/* the gateway's own IKE entries */
+	struct list_head flows;
+	/* ESP serialization, under lock */
+	struct vm_flow *pending;	/* awaits its first inbound SPI */
+	__be32 pending_spi;
+	unsigned long pending_since;
+	struct list_head pending_node;	/* in tables->pending_peers */
+	struct list_head held;		/* struct vm_held, oldest first */
+	u32 n_held;
+	struct rcu_head rcu;
+};
+
+/* A packet held until its host gets the peer's pending slot. */
+struct vm_held {
+	struct list_head node;
+	void *pkt;			/* opaque: an sk_buff in the kernel */
+	__be32 lan;
+	__be32 spi;
+};
+
+struct vm_flow_key {
+	__be32 lan;
+	__be32 remote;
+};
+
+struct vm_flow {
+	struct rhash_head node;
+	struct vm_flow_key key;
+	struct vm_host *host;
+	struct vm_peer *peer;
+	struct list_head peer_node;	/* in peer->flows */
+	struct list_head all_node;	/* in tables->flows_all */
+	struct list_head ike;		/* struct vm_ike.list */
+	struct list_head esp;		/* struct vm_esp.list */
+	u32 n_ike;
+	u32 n_esp;
+	/*
+	 * Lower bounds of the last_seen of the flow's entries (under lock;
+	 * entries only ever move theirs forward): the expiry sweep skips a
+	 * list that cannot hold an expired entry without touching it.
+	 */
+	unsigned long ike_oldest;
+	unsigned long esp_oldest;
+	/* Its negotiations, when any was seen (under lock). */
+	struct vm_nego *nego;
+	/* The remote answered on one of its IKE SAs (set without a lock). */
+	bool ike_answered;
+	/*
+	 * Its ISAKMP conntrack entry outlives conntrack's UDP timeouts and
+	 * ends with the flow's last IKE association: queued here (in
+	 * tables->ct_gone) until the glue has deleted it.
+	 */
+	struct list_head ct_gone_node;
+	bool ct_gone;
+	struct rcu_head rcu;
+};
+
+#endif /* _VPNMASQ_CORE_FLOW_H */

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Negotiations: which LAN host has just negotiated new SAs with a remote,
+ * read from the cleartext ISAKMP headers of its exchanges, and what that
+ * entitles it to. An exchange is keyed by the IKE SA's initiator cookie,
+ * its message ID, its type and (IKEv2, where both ends number their own
+ * requests) the direction of its request:
+ *
+ *   IKEv1 Quick Mode   complete once messages went both ways (the SAs
+ *                      exist after the third; the entitlement outlasts it)
+ *   IKEv2 IKE_AUTH,    complete with the response (Response flag) to a
+ *   CREATE_CHILD_SA    request seen the other way
+ *
+ * Retransmissions and the third Quick Mode message find their exchange
+ * and change nothing. All of it under tables->lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+bool vm_nego_open(const struct vm_nego *n, unsigned long now)
+{
+	return n && time_before(now, n->until);
+}
+
+static void vm_nego_lapse(struct vm_tables *t, struct vm_nego *n,
+			  unsigned long now)
+{
+	if (vm_nego_open(n, now) || !(n->spis || n->ike_sas || n->paired))
+		return;
+	if (n->spis)
+		vm_stat(t, VPNMASQ_STAT_NEGO_LAPSED);
+	n->spis = 0;
+	n->ike_sas = 0;
+	n->paired = 0;
+}
+
+static struct vm_nego_slot *vm_nego_find(struct vm_nego *n,
+					 const struct vm_isakmp *hdr,
+					 bool v2, enum vm_dir req_dir)
+{
+	struct vm_nego_slot *s;
+	int i;
+
+	for (i = 0; i < VM_NEGO_SLOTS; i++) {
+		s = &n->slot[i];
+		if (s->since && s->icookie == hdr->icookie &&
+		    s->msgid == hdr->msgid && s->exchange == hdr->exchange &&
+		    (!v2 || s->req_dir == req_dir))
+			return s;
+	}
+	return NULL;
+}
+
+/* A free slot, or the oldest: an exchange that never ends makes room. */
+static struct vm_nego_slot *vm_nego_slot_new(struct vm_nego *n)
+{
+	struct vm_nego_slot *s, *old = &n->slot[0];
+	int i;
+
+	for (i = 0; i < VM_NEGO_SLOTS; i++) {
+		s = &n->slot[i];
+		if (!s->since)
+			return s;
+		if (time_before(s->since, old->since))
+			old = s;
+	}
+	return old;
+}
+
+static void vm_nego_complete(struct vm_tables *t,
+			     const struct vpnmasq_config *cfg,
+			     struct vm_nego *n, struct vm_nego_slot *s,
+			     unsigned long now)
+{
+	s->done = true;
+	n->spis = min_t(u32, n->spis + cfg->nego_spis, VM_NEGO_CREDIT_MAX);
+	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
+		n->ike_sas = min_t(u8, n->ike_sas + 1, VM_NEGO_IKE_SAS_MAX);
+	n->until = now + (unsigned long)cfg->nego_window * HZ;
+	n->last_exchange = s->exchange;
+	n->completed++;
+	vm_stat(t, VPNMASQ_STAT_NEGO_COMPLETED);
+}
+
+void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		  struct vm_flow *f, const struct vm_isakmp *hdr,
+		  enum vm_dir dir, unsigned long now)
+{
+	bool v2 = hdr->version >> 4 == 2;
+	bool response = v2 && (hdr->flags & VM_IKEV2_FLAG_RESPONSE);
+	enum vm_dir other = dir == VM_DIR_OUT ? VM_DIR_IN : VM_DIR_OUT;
+	unsigned long window = (unsigned long)cfg->nego_window * HZ;
+	struct vm_nego_slot *s;
+	struct vm_nego *n;
+	int i;
+
+	if (!cfg->nego_spis)
+		return;
+	n = f->nego;
+	if (!n) {
+		n = kzalloc(sizeof(*n), GFP_ATOMIC);
+		if (!n) {
+			vm_stat(t, VPNMASQ_STAT_NOMEM);
+			return;
+		}
+		f->nego = n;
+	}
+	for (i = 0; i < VM_NEGO_SLOTS; i++)
+		if (n->slot[i].since &&
+		    time_after(now, n->slot[i].since + window))
+			memset(&n->slot[i], 0, sizeof(n->slot[i]));
+	vm_nego_lapse(t, n, now);
+
+	if (response) {
+		/* Only the response to a request seen the other way ends one. */
+		s = vm_nego_find(n, hdr, true, other);
+		if (s && !s->done)
+			vm_nego_complete(t, cfg, n, s, now);
+		return;
+	}
+	s = vm_nego_find(n, hdr, v2, dir);
+	if (s) {
+		/* IKEv1: the answer, or the initiator's last word. */
+		if (!v2 && !s->done && s->req_dir != dir)
+			vm_nego_complete(t, cfg, n, s, now);
+		return;
+	}
+	s = vm_nego_slot_new(n);
+	s->icookie = hdr->icookie;
+	s->msgid = hdr->msgid;
+	s->exchange = hdr->exchange;
+	s->req_dir = dir;
+	s->done = false;
+	s->since = now ?: 1;
+}
+
+void vm_nego_seen(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		  struct vm_flow *f, const struct vm_isakmp *hdr,
+		  enum vm_dir dir, unsigned long now)
+{
+	spin_lock_bh(&t->lock);
+	/* Found under RCU: the flow may have gone since. */
+	if (vm_flow_live(f))
+		vm_nego_note(t, cfg, f, hdr, dir, now);
+	spin_unlock_bh(&t->lock);
+}
+
+/*
+ * The one flow of @p with an open entitlement to unknown inbound SPIs, if
+ * exactly one has; *@n is how many have.
+ */
+struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long now,
+				  unsigned int *n)
+{
+	struct vm_flow *f, *owner = NULL;
+
+	*n = 0;
+	list_for_each_entry(f, &p->flows, peer_node) {
+		if (vm_nego_open(f->nego, now) && f->nego->spis) {
+			owner = f;
+			(*n)++;
+		}
+	}
+	return *n == 1 ? owner : NULL;
+}
+
+/* The same for new IKE SAs the remote starts. */
+struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
+				  unsigned int *n)
+{
+	struct vm_flow *f, *owner = NULL;
+
+	*n = 0;
+	list_for_each_entry(f, &p->flows, peer_node) {
+		if (vm_nego_open(f->nego, now) && f->nego->ike_sas) {
+			owner = f;
+			(*n)++;
+		}
+	}
+	return *n == 1 ? owner : NULL;
+}
+
+/*
+ * An inbound SPI bound to @f: it uses up a credit if it has one. @first:
+ * the remote sent before the host did, so the host's next new outbound
+ * SPI awaits nothing.
+ */
+void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now)
+{
+	struct vm_nego *n = f->nego;
+
+	if (!vm_nego_open(n, now) || !n->spis)
+		return;
+	n->spis--;
+	if (first && n->paired < VM_NEGO_CREDIT_MAX)
+		n->paired++;
+}
+
+void vm_nego_take_ike(struct vm_flow *f)
+{
+	if (f->nego && f->nego->ike_sas)
+		f->nego->ike_sas--;
+}
+
+/* A new outbound SPI of @f that pairs an inbound one already bound. */
+bool vm_nego_take_paired(struct vm_flow *f, unsigned long now)
+{
+	struct vm_nego *n = f->nego;
+
+	if (!vm_nego_open(n, now) || !n->paired)
+		return false;
+	n->paired--;
+	return true;
+}
+
+/* The sweep: entitlements lapse, exchanges that never ended are dropped. */
+void vm_nego_gc(struct vm_tables *t, struct vm_flow *f,
+		const struct vpnmasq_config *cfg, unsigned long now)
+{
+	unsigned long window = (unsigned long)cfg->nego_window * HZ;
+	struct vm_nego *n = f->nego;
+	bool busy = false;
+	int i;
+
+	vm_nego_lapse(t, n, now);
+	for (i = 0; i < VM_NEGO_SLOTS; i++) {
+		if (!n->slot[i].since)
+			continue;
+		if (time_after(now, n->slot[i].since + window))
+			memset(&n->slot[i], 0, sizeof(n->slot[i]));
+		else
+			busy = true;
+	}
+	if (!busy && !vm_nego_open(n, now))
+		vm_nego_free(f);
+}
+
+void vm_nego_free(struct vm_flow *f)
+{
+	kfree(f->nego);
+	f->nego = NULL;
+}
+
+unsigned int vm_nego_in_flight(const struct vm_nego *n)
+{
+	unsigned int i, busy = 0;
+
+	for (i = 0; i < VM_NEGO_SLOTS; i++)
+		busy += n->slot[i].since && !n->slot[i].done;
+	return busy;
+}

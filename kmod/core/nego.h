@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Negotiations (core/nego.c): what the cleartext ISAKMP headers a LAN host
+ * exchanges with a remote say about new SAs between them. The SPIs of new
+ * SAs are encrypted, but the exchange type, the message ID and (IKEv2) the
+ * Response flag are not, so vpnmasq sees that a host has just negotiated
+ * with a remote: an IKEv1 Quick Mode, an IKEv2 IKE_AUTH or CREATE_CHILD_SA
+ * seen in both directions. Such a host is entitled, for a while, to a few
+ * new inbound SPIs from that remote, and after CREATE_CHILD_SA to one new
+ * IKE SA the remote starts: when exactly one host is, an unknown inbound
+ * SPI or cookie is that host's, even when the remote sends first.
+ */
+#ifndef _VPNMASQ_CORE_NEGO_H
+#define _VPNMASQ_CORE_NEGO_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+/* ISAKMP exchange types (RFC 2408 3.1, RFC 2409 9, RFC 7296 3.1). */
+#define VM_EXCH_IKEV1_QUICK		32
+#define VM_EXCH_IKEV2_IKE_AUTH		35
+#define VM_EXCH_IKEV2_CREATE_CHILD_SA	36
+/* IKEv2 header flags (RFC 7296 3.1). */
+#define VM_IKEV2_FLAG_RESPONSE		0x20
+
+/* Which way a message went: from the LAN host, or to it. */
+enum vm_dir {
+	VM_DIR_OUT,
+	VM_DIR_IN,
+};
+
+/* One exchange of a flow in flight, or just completed. */
+struct vm_nego_slot {
+	__be64 icookie;
+	__be32 msgid;
+	u8 exchange;
+	u8 req_dir;		/* enum vm_dir of its request */
+	bool done;		/* completed: later messages are its own */
+	unsigned long since;
+};
+
+#define VM_NEGO_SLOTS		4
+/* Credit never grows past this, however many exchanges complete. */
+#define VM_NEGO_CREDIT_MAX	16
+#define VM_NEGO_IKE_SAS_MAX	2
+
+/* A flow's negotiations and what they entitle its host to (under lock). */
+struct vm_nego {
+	struct vm_nego_slot slot[VM_NEGO_SLOTS];
+	u8 spis;		/* unknown inbound SPIs it may still get */
+	u8 ike_sas;		/* new IKE SAs the remote may start with it */
+	/*
+	 * Inbound SPIs bound by this entitlement before the host sent on a
+	 * new outbound SPI: that many new outbound SPIs await nothing.
+	 */
+	u8 paired;
+	u8 last_exchange;
+	u32 completed;		/* negotiations completed */
+	unsigned long until;	/* the entitlement lapses then */
+};
+
+struct vm_tables;
+struct vm_flow;
+struct vm_isakmp;
+struct vpnmasq_config;
+
+/* An SA-creating exchange type (the rest never entitles anybody). */
+static inline bool vm_nego_exchange(u8 version, u8 exchange)
+{
+	if (version >> 4 == 1)
+		return exchange == VM_EXCH_IKEV1_QUICK;
+	return exchange == VM_EXCH_IKEV2_IKE_AUTH ||
+	       exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA;
+}
+
+/*
+ * A message of an SA-creating exchange on one of @f's IKE SAs, in
+ * direction @dir. Takes the lock.
+ */
+void vm_nego_seen(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		  struct vm_flow *f, const struct vm_isakmp *hdr,
+		  enum vm_dir dir, unsigned long now);
+
+#endif /* _VPNMASQ_CORE_NEGO_H */

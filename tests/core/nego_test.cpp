@@ -1,0 +1,443 @@
+// IKE-guided association (kmod/core/nego.c with isakmp.c, esp.c and
+// expiry.c, compiled from the module's source against tests/shim): the
+// exchanges a host completes with a remote entitle it to the new SPIs and
+// IKE SAs the remote starts, and tunnels keep one lifetime.
+#include "tables_fixture.hpp"
+
+#include <map>
+#include <random>
+#include <set>
+
+namespace {
+
+using namespace vm_test;
+
+// An ISAKMP header with every field the negotiations read.
+std::array<u8, VM_ISAKMP_HDR_LEN> header(u64 ic, u64 rc, u8 version, u8 exchange, u8 flags,
+					 u32 msgid)
+{
+	auto b = isakmp(ic, rc, version);
+	b[18] = exchange;
+	b[19] = flags;
+	b[20] = msgid >> 24;
+	b[21] = msgid >> 16;
+	b[22] = msgid >> 8;
+	b[23] = msgid;
+	return b;
+}
+
+constexpr u8 kV1 = 0x10, kV2 = 0x20;
+constexpr u8 kQuick = VM_EXCH_IKEV1_QUICK, kAuth = VM_EXCH_IKEV2_IKE_AUTH,
+	     kChild = VM_EXCH_IKEV2_CREATE_CHILD_SA;
+constexpr u8 kResponse = VM_IKEV2_FLAG_RESPONSE;
+
+class Nego : public Tables {
+protected:
+	// A message on host @lan's IKE SA @ic: out (host -> remote) or in.
+	vm_decision msg(__be32 lan, bool out, u64 ic, u8 version, u8 exchange, u32 msgid,
+			u8 flags = 0, u64 rc = 0x5151)
+	{
+		settle();
+		vm_isakmp hdr{};
+		auto b = header(ic, rc, version, exchange, flags, msgid);
+		EXPECT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
+		vm_pkt pkt = out ? vm_pkt{lan, remote, false, jiffies, false, false}
+				 : vm_pkt{remote, gw, true, jiffies, false, false};
+		vm_decision d{};
+		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		vm_refusal_count(&t, &d);
+		return d;
+	}
+	// An IKE SA of @lan with the remote, answered.
+	void ike_sa(__be32 lan, u64 ic)
+	{
+		ASSERT_EQ(msg(lan, true, ic, kV1, 2, 0, 0, 0).verdict, VM_ZONE);
+		ASSERT_EQ(msg(lan, false, ic, kV1, 2, 0).verdict, VM_ZONE);
+	}
+	// IKEv1 Quick Mode: three messages, started by the host or the remote.
+	void quick_mode(__be32 lan, u64 ic, u32 msgid, bool host_starts = true)
+	{
+		msg(lan, host_starts, ic, kV1, kQuick, msgid);
+		msg(lan, !host_starts, ic, kV1, kQuick, msgid);
+		msg(lan, host_starts, ic, kV1, kQuick, msgid);
+	}
+	// An IKEv2 request and its response.
+	void exchange(__be32 lan, u64 ic, u8 type, u32 msgid, bool host_requests = true)
+	{
+		msg(lan, host_requests, ic, kV2, type, msgid);
+		msg(lan, !host_requests, ic, kV2, type, msgid, kResponse);
+	}
+	const vm_nego_info *nego_of(__be32 lan)
+	{
+		u32 gen;
+		unsigned int n = vm_nego_snapshot(&t, 0, negos, 8, &gen);
+		for (unsigned int i = 0; i < n; i++)
+			if (negos[i].lan == lan)
+				return &negos[i];
+		return nullptr;
+	}
+	u8 esp_how(u32 spi, u8 dir)
+	{
+		vm_esp_info rows[32];
+		u32 gen;
+		unsigned int n = vm_esp_snapshot(&t, 0, rows, 32, &gen);
+		for (unsigned int i = 0; i < n; i++)
+			if (rows[i].spi == htonl(spi) && rows[i].dir == dir)
+				return rows[i].how;
+		return 0xff;
+	}
+	vm_nego_info negos[8];
+};
+
+TEST_F(Nego, QuickModeEntitlesItsHostAmongOtherIkeHosts)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ike_sa(c, 0xc0);
+	EXPECT_EQ(in(0x77).verdict, VM_DROP) << "three IKE hosts, nobody negotiated";
+	quick_mode(b, 0xb0, 0x1001);
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_COMPLETED), 1u);
+	auto ob = out(b, 0x0b1); // b's zone, to compare
+	(void)ob;
+	settle();
+	// the remote sends first on b's new SA: it is b's
+	auto d = in(0x1b);
+	ASSERT_EQ(d.verdict, VM_ZONE);
+	EXPECT_EQ(esp_how(0x1b, VM_ESP_IN), VPNMASQ_HOW_NEGOTIATION);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 1u);
+}
+
+TEST_F(Nego, TheRemoteMayStartTheExchange)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x2002, false);
+	auto d = in(0x1a);
+	ASSERT_EQ(d.verdict, VM_ZONE);
+	auto da = out(a, 0xa1);
+	EXPECT_EQ(da.zone, d.zone) << "it is a's zone";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), 1u)
+		<< "a's new outbound SPI pairs the bound one: no slot taken";
+	vm_pending_info p[2];
+	u32 gen;
+	EXPECT_EQ(vm_pending_snapshot(&t, 0, p, 2, &gen), 0u);
+}
+
+TEST_F(Nego, OnlyCompletedExchangesEntitle)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	msg(a, true, 0xa0, kV1, kQuick, 0x3003); // one way only
+	msg(a, true, 0xa0, kV1, kQuick, 0x3003); // retransmitted
+	EXPECT_EQ(in(0x31).verdict, VM_DROP);
+	msg(b, false, 0xb0, kV2, kChild, 7, kResponse); // a response to nothing seen
+	EXPECT_EQ(in(0x32).verdict, VM_DROP);
+	msg(b, true, 0xb0, kV2, kChild, 8);  // b's request 8
+	msg(b, false, 0xb0, kV2, kChild, 8); // the remote's own request 8
+	EXPECT_EQ(in(0x33).verdict, VM_DROP) << "two requests, no response";
+	msg(b, true, 0xb0, kV1, 2, 0x3003); // Main Mode and Informational never entitle
+	msg(b, true, 0xb0, kV2, 37, 9);
+	msg(b, false, 0xb0, kV2, 37, 9, kResponse);
+	EXPECT_EQ(in(0x34).verdict, VM_DROP);
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_COMPLETED), 0u);
+	// the remote answers b's request 8: now b is entitled
+	msg(b, false, 0xb0, kV2, kChild, 8, kResponse);
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_COMPLETED), 1u);
+	EXPECT_EQ(in(0x35).verdict, VM_ZONE);
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->in_flight, 1u) << "the remote's own request 8 is still open";
+}
+
+TEST_F(Nego, RetransmissionsAndTheThirdMessageCountOnce)
+{
+	ike_sa(a, 0xa0);
+	for (int i = 0; i < 3; i++)
+		quick_mode(a, 0xa0, 0x4004);
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_COMPLETED), 1u);
+	ASSERT_NE(nego_of(a), nullptr);
+	EXPECT_EQ(nego_of(a)->in_flight, 0u);
+	EXPECT_EQ(nego_of(a)->spis, cfg.nego_spis);
+	EXPECT_EQ(nego_of(a)->exchange, kQuick);
+}
+
+TEST_F(Nego, EntitlementIsBoundedAndLapses)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	cfg.nego_spis = 2;
+	quick_mode(a, 0xa0, 0x5005);
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE);
+	EXPECT_EQ(in(0x52).verdict, VM_ZONE);
+	EXPECT_EQ(in(0x53).verdict, VM_DROP) << "two SPIs per negotiation";
+	quick_mode(a, 0xa0, 0x5006);
+	jiffies += cfg.nego_window * HZ + 1;
+	EXPECT_EQ(in(0x54).verdict, VM_DROP) << "the window is over";
+	gc();
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_LAPSED), 1u);
+	EXPECT_EQ(nego_of(a), nullptr) << "nothing left to keep";
+}
+
+TEST_F(Nego, HostsNegotiatingAtOnceFallBackToSerialization)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x6006);
+	quick_mode(b, 0xb0, 0x6007);
+	EXPECT_EQ(in(0x61).verdict, VM_DROP) << "a or b: no guess";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
+	auto da = out(a, 0xa1);
+	ASSERT_EQ(da.verdict, VM_ZONE) << "a's new SA takes the slot";
+	EXPECT_EQ(out(b, 0xb1).verdict, VM_HOLD) << "b's waits: the next SPI could be either's";
+	auto r = in(0x62);
+	EXPECT_EQ(r.zone, da.zone) << "the pending host's";
+	EXPECT_EQ(esp_how(0x62, VM_ESP_IN), VPNMASQ_HOW_PENDING);
+	EXPECT_EQ(released.size(), 1u) << "b goes next";
+}
+
+TEST_F(Nego, TheHostNeedNotWaitWhenTheRemoteSentFirst)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ike_sa(c, 0xc0);
+	quick_mode(b, 0xb0, 0x7007, false);
+	auto rb = in(0x7b);
+	ASSERT_EQ(rb.verdict, VM_ZONE) << "the server sent first on b's new SA";
+	auto dc = out(c, 0xc1);
+	ASSERT_EQ(dc.verdict, VM_ZONE) << "c's new SA takes the slot";
+	auto db = out(b, 0xb1);
+	EXPECT_EQ(db.verdict, VM_ZONE) << "b's pairs the SA already bound: no wait";
+	EXPECT_EQ(db.zone, rb.zone);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), 1u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_HELD), 0u);
+	EXPECT_EQ(in(0x7c).zone, dc.zone) << "c's slot was kept for c";
+}
+
+TEST_F(Nego, AnIkeSaRekeyBindsTheRemotesNewCookie)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0).verdict, VM_DROP)
+		<< "a new IKE SA from the remote: a or b?";
+	exchange(a, 0xa0, kChild, 3);
+	auto d = msg(a, false, 0xfeed, kV2, 37, 0);
+	ASSERT_EQ(d.verdict, VM_ZONE) << "a just rekeyed its IKE SA";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 1u);
+	EXPECT_EQ(msg(a, true, 0xfeed, kV2, 37, 0, kResponse).zone, d.zone)
+		<< "an association was made: a's answer is known";
+	EXPECT_EQ(msg(a, false, 0xbeef, kV2, 37, 0).verdict, VM_DROP) << "one IKE SA per rekey";
+}
+
+TEST_F(Nego, NegoSpisZeroTurnsItOff)
+{
+	cfg.nego_spis = 0;
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x8008);
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_COMPLETED), 0u);
+	EXPECT_EQ(in(0x81).verdict, VM_DROP);
+	EXPECT_EQ(nego_of(a), nullptr);
+}
+
+TEST_F(Nego, IkeSasLiveWhileTheirHostsEspDoes)
+{
+	cfg.ike_timeout = 600;
+	cfg.esp_timeout = 300;
+	ike_sa(a, 0xa0);
+	auto da = out(a, 0xa1);
+	in(0x1a);
+	// ESP flows for three IKE timeouts; IKE is quiet
+	for (unsigned int s = 0; s < 3 * cfg.ike_timeout; s += cfg.esp_timeout / 2) {
+		jiffies += cfg.esp_timeout / 2 * HZ;
+		out(a, 0xa1);
+		gc();
+	}
+	EXPECT_EQ(t.n_ike, 1u) << "quiet, but its tunnel is alive";
+	EXPECT_EQ(msg(a, false, 0xa0, kV1, 5, 0x9009).zone, da.zone)
+		<< "the server's Informational on the old IKE SA still reaches a";
+	jiffies += (cfg.esp_timeout + 1) * HZ;
+	gc();
+	EXPECT_EQ(t.n_esp, 0u);
+	jiffies += (cfg.ike_timeout + 1) * HZ;
+	vm_tables_gc(&t, &cfg, jiffies);
+	EXPECT_EQ(t.n_ike, 0u) << "no ESP, IKE idle: the tunnel is over";
+	vm_flow_key keys[4];
+	ASSERT_EQ(vm_tables_ct_gone(&t, keys, 4), 1u) << "its ISAKMP entry is to go";
+	EXPECT_EQ(keys[0].lan, a);
+	EXPECT_EQ(keys[0].remote, remote);
+	EXPECT_EQ(vm_tables_ct_gone(&t, keys, 4), 0u);
+}
+
+TEST_F(Nego, AnExchangeNobodyAnswersEndsAsConntrackWouldEndIt)
+{
+	t.ike_unanswered = 30 * HZ; // the namespace's UDP unreplied timeout
+	EXPECT_EQ(msg(a, true, 0xdead, kV1, 2, 0, 0, 0).verdict, VM_ZONE);
+	jiffies += 29 * HZ;
+	gc();
+	EXPECT_EQ(t.n_ike, 1u);
+	jiffies += 2 * HZ;
+	gc();
+	EXPECT_EQ(t.n_ike, 0u);
+	ike_sa(b, 0xb0);
+	jiffies += 31 * HZ;
+	gc();
+	EXPECT_EQ(t.n_ike, 1u) << "answered: ike_timeout";
+}
+
+TEST_F(Nego, EachAssociationSaysHowItWasMade)
+{
+	local_out(0x9999);
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	out(a, 0xa1);
+	in(0x1a);
+	quick_mode(b, 0xb0, 0x1234);
+	in(0x1b);
+	EXPECT_EQ(esp_how(0xa1, VM_ESP_OUT), VPNMASQ_HOW_SENT);
+	EXPECT_EQ(esp_how(0x1a, VM_ESP_IN), VPNMASQ_HOW_PENDING);
+	EXPECT_EQ(esp_how(0x1b, VM_ESP_IN), VPNMASQ_HOW_NEGOTIATION);
+	vm_ike_info rows[8];
+	u32 gen;
+	std::map<u64, u8> how;
+	for (unsigned int i = 0, n = vm_ike_snapshot(&t, 0, rows, 8, &gen); i < n; i++)
+		how[rows[i].icookie] = rows[i].how;
+	EXPECT_EQ(how.at(0xa0), VPNMASQ_HOW_SENT);
+	EXPECT_EQ(how.at(0x9999), VPNMASQ_HOW_GATEWAY);
+}
+
+// A deliberately naive model of who gets an unknown inbound SPI from the
+// remote: each host's entitlement as a count and a deadline, the pending
+// host by name, and the rules written out one by one. No holding
+// (hold_max 0): a new outbound SPI behind another host's slot is dropped.
+struct NaiveNego {
+	struct Host {
+		int credit = 0;
+		unsigned long until = 0;
+		int paired = 0;
+	};
+	std::map<__be32, Host> hosts;
+	__be32 pending = 0;
+	unsigned long pending_since = 0;
+
+	bool open(const Host &h, unsigned long now) const
+	{
+		return (long)(now - h.until) < 0;
+	}
+	// The host an unknown SPI goes to, 0 for none.
+	__be32 owner(unsigned long now) const
+	{
+		__be32 entitled = 0;
+		int n = 0;
+		for (auto &[lan, h] : hosts)
+			if (open(h, now) && h.credit > 0) {
+				entitled = lan;
+				n++;
+			}
+		if (n == 1 && (!pending || pending == entitled))
+			return entitled;
+		return pending;
+	}
+};
+
+TEST_F(Nego, RandomizedAgainstNaiveModel)
+{
+	std::mt19937 rng(20261201);
+	auto pick = [&](unsigned n) { return (unsigned)(rng() % n); };
+	const __be32 lans[] = {a, b, c, ip("192.168.1.13")};
+	cfg.hold_max = 0;
+	cfg.nego_spis = 2;
+	NaiveNego model;
+	std::map<__be32, u16> zone;
+	std::map<u32, __be32> bound; // inbound SPI -> host
+	u32 next_spi = 0x100000, next_msgid = 1;
+	unsigned long window = cfg.nego_window * HZ, wait = msecs_to_jiffies(cfg.serial_wait);
+	for (auto lan : lans) {
+		ike_sa(lan, 0xc000 + ntohl(lan));
+		zone[lan] = msg(lan, true, 0xc000 + ntohl(lan), kV1, 5, 0).zone;
+		model.hosts[lan];
+	}
+	for (int step = 0; step < 5000; step++) {
+		__be32 lan = lans[pick(4)];
+		auto &h = model.hosts[lan];
+		switch (pick(6)) {
+		case 0: { // a negotiation completes, v1 or v2, either side first
+			bool v2 = pick(2);
+			u64 ic = 0xc000 + ntohl(lan);
+			if (v2)
+				exchange(lan, ic, pick(2) ? kAuth : kChild, next_msgid++, pick(2));
+			else
+				quick_mode(lan, ic, next_msgid++, pick(2));
+			if (!model.open(h, jiffies))
+				h.credit = 0, h.paired = 0;
+			h.credit = std::min(h.credit + (int)cfg.nego_spis, VM_NEGO_CREDIT_MAX);
+			h.until = jiffies + window;
+			break;
+		}
+		case 1:
+		case 2: { // an unknown inbound SPI from the remote
+			__be32 want = model.owner(jiffies);
+			u32 spi = next_spi++;
+			auto d = in(spi);
+			if (!want) {
+				ASSERT_EQ(d.verdict, VM_DROP) << "step " << step;
+				break;
+			}
+			ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
+			ASSERT_EQ(d.zone, zone[want]) << "misbound at step " << step;
+			auto &o = model.hosts[want];
+			// it earned it: negotiated just now, or awaited it
+			ASSERT_TRUE((model.open(o, jiffies) && o.credit > 0) || model.pending == want);
+			if (model.open(o, jiffies) && o.credit > 0) {
+				o.credit--;
+				if (model.pending != want)
+					o.paired++;
+			}
+			if (model.pending == want)
+				model.pending = 0;
+			bound[spi] = want;
+			break;
+		}
+		case 3: { // a host sends on a new outbound SPI
+			auto d = out(lan, next_spi++);
+			if (model.open(h, jiffies) && h.paired > 0) {
+				ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
+				h.paired--;
+			} else if (model.pending && model.pending != lan) {
+				ASSERT_EQ(d.verdict, VM_DROP) << "step " << step;
+			} else {
+				ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
+				if (!model.pending) {
+					model.pending = lan;
+					model.pending_since = jiffies;
+				}
+			}
+			break;
+		}
+		case 4: { // time passes: slots time out, entitlements lapse
+			jiffies += 1 + pick(2) * pick(window + wait);
+			vm_esp_serial_tick(&t, &cfg, jiffies);
+			if (model.pending && (long)(jiffies - (model.pending_since + wait)) >= 0)
+				model.pending = 0;
+			break;
+		}
+		default: { // known SPIs keep going to their hosts
+			if (bound.empty())
+				break;
+			auto it = bound.begin();
+			std::advance(it, pick(bound.size()));
+			auto d = in(it->first);
+			ASSERT_EQ(d.verdict, VM_ZONE);
+			ASSERT_EQ(d.zone, zone[it->second]);
+			break;
+		}
+		}
+		for (auto &[l, hh] : model.hosts)
+			if (!model.open(hh, jiffies))
+				hh.credit = 0, hh.paired = 0;
+	}
+	EXPECT_GT(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 100u);
+	EXPECT_GT(stat(VPNMASQ_STAT_ESP_ASSOCIATED), 100u);
+	EXPECT_GT(stat(VPNMASQ_STAT_ESP_AMBIGUOUS) + stat(VPNMASQ_STAT_ESP_REFUSED_NO_IKE), 100u);
+	EXPECT_GT(stat(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), 10u);
+}
+
+} // namespace

@@ -1,0 +1,193 @@
+#!/bin/bash
+# IKE-guided association with real peers: three LAN hosts run libreswan
+# tunnels (no NAT-T, raw ESP) to one responder, once with IKEv1 and once
+# with IKEv2, and the responder behaves as real servers do:
+#   (a) it rekeys Child/IPsec SAs first (its lifetime is shorter) while
+#       traffic flows only from it to the hosts, which never send: every
+#       host keeps receiving after every rekey;
+#   (b) the hosts rekey at the same moment (short lifetimes, no fuzz) under
+#       a steady ping: no reply lost at any rekey;
+#   (c) (IKEv2) it rekeys the IKE SA itself and sends liveness checks first
+#       (one host): the hosts' IKE SAs survive;
+#   (d) IKE stays silent for longer than conntrack's UDP timeouts (made
+#       short on the gateway) while ESP flows, then the responder starts a
+#       rekey: it reaches the right host, with three hosts on that server.
+# Lost packets per rekey are reported (FIGURE lines); XfrmInNoStates must
+# stay 0 on every host: nothing reached a host without its SA. Runs in the
+# guest.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/vm/lib.sh
+. tests/vm/topo.sh
+. tests/vm/swan.sh
+
+STREAM=(/usr/bin/python3 tests/vm/udp_stream.py)
+N=3
+RUN=${REKEY_SECONDS:-100}
+gwctl() { ip netns exec gw "$CTL" "$@"; }
+nostate() { ip netns exec "lan$1" awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat; }
+
+kmsg_mark
+vpnmasq_load
+
+# tunnels_up NS CONN...: NS initiates every CONN, then waits for all (120 s)
+tunnels_up() {
+	local ns=$1 c t
+	shift
+	for c in "$@"; do
+		swan_whack "$ns" --name "$c" --initiate --asynchronous >/dev/null 2>&1
+	done
+	for t in $(seq 1 120); do
+		local st ok=1
+		st=$(swan_whack "$ns" --trafficstatus 2>/dev/null)
+		for c in "$@"; do
+			grep -q "\"$c\"" <<<"$st" || ok=0
+		done
+		[ "$ok" = 1 ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# rk_round VERSION: one round with IKEv1 or IKEv2
+rk_round() {
+	local v=$1 i two=no ropts_a ropts_b hopts_a hopts_b rdpd
+	[ "$v" = 2 ] && two=yes
+	echo "# IKEv$v: $N hosts, responder rekeys conn a first, hosts rekey conn b at once"
+	topo_setup "$N"
+	# conntrack's UDP timeouts on the gateway are shorter than IKE's silences
+	ip netns exec gw sysctl -qw net.netfilter.nf_conntrack_udp_timeout=10 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=15
+	for ns in gw rem $(for i in $(seq 1 $N); do echo "lan$i"; done); do
+		ip netns exec "$ns" sysctl -qw net.core.xfrm_acq_expires=120
+	done
+	ip -n rem addr add 10.2.0.1/32 dev lo
+	ip -n rem addr add 10.2.0.2/32 dev lo
+	ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
+
+	# the responder: conn a's Child SAs live shorter than the hosts' (it
+	# rekeys first, spread as real servers' are); IKEv2: its IKE SA too,
+	# and it checks host 3's liveness
+	ropts_a=$'\tsalifetime=90s\n\trekeymargin=20s\n\trekeyfuzz=100%'
+	ropts_b=$'\tsalifetime=600s'
+	hopts_a=$'\tsalifetime=600s\n\tikelifetime=600s'
+	hopts_b=$'\tsalifetime=50s\n\trekeymargin=15s\n\trekeyfuzz=0%\n\tikelifetime=600s'
+	if [ "$v" = 2 ]; then
+		ropts_a+=$'\n\tikelifetime=80s\n\tnat-keepalive=no'
+		ropts_b+=$'\n\tikelifetime=80s\n\trekeymargin=20s\n\tnat-keepalive=no'
+		hopts_a+=$'\n\tnat-keepalive=no'
+		hopts_b+=$'\n\tnat-keepalive=no'
+	fi
+	swan_init rem
+	for i in $(seq 1 $N); do
+		rdpd=
+		[ "$v" = 2 ] && [ "$i" = 3 ] && rdpd=$'\n\tdpddelay=5s\n\tdpdtimeout=60s\n\tdpdaction=clear'
+		SWAN_IKEV2=$two SWAN_OPTS="$ropts_a$rdpd" swan_conn rem "$REMOTE" @remote 10.2.0.1/32 \
+			"$GW_PUB" "@host$i" "10.1.$i.1/32" "a$i"
+		SWAN_IKEV2=$two SWAN_OPTS="$ropts_b$rdpd" swan_conn rem "$REMOTE" @remote 10.2.0.2/32 \
+			"$GW_PUB" "@host$i" "10.1.$i.2/32" "b$i"
+	done
+	swan_run rem
+	for i in $(seq 1 $N); do
+		ip -n "lan$i" addr add "10.1.$i.1/32" dev lo
+		ip -n "lan$i" addr add "10.1.$i.2/32" dev lo
+		ip -n "lan$i" route add 10.2.0.0/24 via 192.168.1.1 src "10.1.$i.1"
+		swan_init "lan$i"
+		SWAN_IKEV2=$two SWAN_OPTS="$hopts_a" swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" \
+			"10.1.$i.1/32" "$REMOTE" @remote 10.2.0.1/32 a
+		SWAN_IKEV2=$two SWAN_OPTS="$hopts_b" swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" \
+			"10.1.$i.2/32" "$REMOTE" @remote 10.2.0.2/32 b
+		swan_run "lan$i"
+	done
+	local pids=()
+	for i in $(seq 1 $N); do
+		tunnels_up "lan$i" a b &
+		pids+=($!)
+	done
+	local up=0
+	for i in $(seq 1 $N); do wait "${pids[i - 1]}" && up=$((up + 1)); done
+	check_eq "IKEv$v: all $N hosts established both tunnels" "$N" "$up"
+
+	gwctl stats reset
+	local ns0=() t0=$SECONDS
+	for i in $(seq 1 $N); do ns0[i]=$(nostate "$i"); done
+	# (a)+(d): the responder streams to the silent hosts; (b): hosts ping
+	for i in $(seq 1 $N); do
+		ip netns exec "lan$i" "${STREAM[@]}" recv --bind "10.1.$i.1" --out "/tmp/rk-recv-$i" &
+		RECV[i]=$!
+	done
+	sleep 0.5
+	ip netns exec rem "${STREAM[@]}" send --src 10.2.0.1 --rate 20 --duration "$RUN" \
+		$(for i in $(seq 1 $N); do echo "10.1.$i.1"; done) >/tmp/rk-sent &
+	local sender=$!
+	for i in $(seq 1 $N); do
+		ip netns exec "lan$i" ping -q -i 0.2 -c $((RUN * 5)) -W 5 -I "10.1.$i.2" 10.2.0.2 \
+			>"/tmp/rk-ping-$i" 2>&1 &
+		PING[i]=$!
+	done
+	wait "$sender"
+	for i in $(seq 1 $N); do wait "${PING[i]}"; done
+	sleep 1
+	for i in $(seq 1 $N); do kill "${RECV[i]}"; wait "${RECV[i]}" 2>/dev/null; done
+	echo "# IKEv$v: traffic for $((SECONDS - t0)) s"
+
+	local sent completed nego_bound ike_bound lost_a=0 lost_b=0 rekeys_a rekeys_b
+	sent=$(sed -n 's/^sent //p' /tmp/rk-sent)
+	completed=$(stat nego_completed)
+	nego_bound=$(stat esp_nego_bound)
+	ike_bound=$(stat ike_nego_bound)
+	echo "# IKEv$v: nego_completed $completed esp_nego_bound $nego_bound" \
+		"esp_associated $(stat esp_associated) esp_serial_skipped $(stat esp_serial_skipped)" \
+		"ike_nego_bound $ike_bound esp_ambiguous $(stat esp_ambiguous)" \
+		"esp_refused_no_ike $(stat esp_refused_no_ike) ike_ambiguous $(stat ike_ambiguous)"
+	gwctl show nego
+	for i in $(seq 1 $N); do
+		local g last
+		g=$("${STREAM[@]}" gaps "/tmp/rk-recv-$i" "$sent")
+		last=$(sort -n "/tmp/rk-recv-$i" | tail -n 1)
+		echo "# IKEv$v lan$i stream (a): $g, last $last of $sent"
+		lost_a=$((lost_a + $(awk '{ print $4 }' <<<"$g")))
+		check "IKEv$v (a) lan$i keeps receiving after the responder's rekeys" \
+			test "${last:-0}" -ge $((sent - 40))
+		local pl
+		pl=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "/tmp/rk-ping-$i")
+		echo "# IKEv$v lan$i ping (b): $(grep -E 'packets transmitted' "/tmp/rk-ping-$i")"
+		lost_b=$((lost_b + RUN * 5 - ${pl:-0}))
+		check_eq "IKEv$v lan$i: no ESP reached it without its SA" "${ns0[i]}" "$(nostate "$i")"
+	done
+	# the responder's Child rekeys (a) are the ones it completed with each
+	# host's conn a: count them from the tables' view of who started
+	rekeys_a=$(grep -c 'Quick Mode\|CREATE_CHILD_SA' /tmp/swan-rem/pluto.log 2>/dev/null)
+	rekeys_b=$(for i in $(seq 1 $N); do grep -c 'Quick Mode\|CREATE_CHILD_SA' "/tmp/swan-lan$i/pluto.log"; done |
+		awk '{ s += $1 } END { print s + 0 }')
+	echo "FIGURE rekey_ikev${v}_stream_lost $lost_a packets of $((sent * N)) (responder-first rekeys, silent hosts)"
+	echo "FIGURE rekey_ikev${v}_ping_lost $lost_b replies of $((RUN * 5 * N)) (simultaneous host rekeys)"
+	echo "# IKEv$v pluto log lines naming the exchanges: responder $rekeys_a, hosts $rekeys_b"
+	check "IKEv$v: negotiations were seen complete (at least one per host and rekey)" \
+		test "$completed" -ge $((2 * N))
+	check "IKEv$v (a)+(d): the responder's new SAs were bound by their negotiation" \
+		test "$nego_bound" -ge "$N"
+	check_eq "IKEv$v (b): no ping reply lost at the hosts' simultaneous rekeys" 0 "$lost_b"
+	check "IKEv$v (d): every host's ISAKMP entry outlived conntrack's UDP timeouts" \
+		test "$(ip netns exec gw conntrack -L -p udp --dport 500 2>/dev/null | grep -c zone)" -ge "$N"
+	if [ "$v" = 2 ]; then
+		check "IKEv2 (c): the responder's IKE SA rekeys were bound to their hosts" \
+			test "$ike_bound" -ge "$N"
+		for i in $(seq 1 $N); do
+			check "IKEv2 (c) lan$i's IKE SA survived the responder's rekeys" \
+				bash -c "ip netns exec lan$i ipsec whack --ctlsocket /tmp/swan-lan$i/run/pluto.ctl --status | grep -q ESTABLISHED_IKE_SA"
+		done
+		check "IKEv2 (c): lan3 still answers the responder's liveness checks" \
+			bash -c "! grep -qi 'liveness.*timed out\|dead peer' /tmp/swan-rem/pluto.log"
+	fi
+	check_eq "IKEv$v: nothing was held in vain" 0 "$(stat esp_hold_dropped)"
+	swan_stop rem $(for i in $(seq 1 $N); do echo "lan$i"; done)
+	sleep 1
+	ip -all netns delete
+	ns_cleanup
+}
+
+rk_round 1
+rk_round 2
+kmsg_scan "kernel log clean after the rekeys"
+summary
