@@ -2,7 +2,8 @@
 # Generates, from the current kmod/ sources, a patch that adds vpnmasq to a
 # Linux source tree (`make patches` runs it for every target series):
 #
-#   net/netfilter/vpnmasq/*.c *.h   kmod/*.c kmod/*.h as they are
+#   net/netfilter/vpnmasq/*.c *.h   kmod/*.c kmod/*.h as they are, and
+#   net/netfilter/vpnmasq/core/     kmod/core/*.c *.h
 #   net/netfilter/vpnmasq/Makefile  obj-$(CONFIG_NF_VPNMASQ) and the objects
 #                                   of kmod/Kbuild's vpnmasq-y
 #   net/netfilter/vpnmasq/Kconfig   the top-level Kconfig (config NF_VPNMASQ)
@@ -139,7 +140,7 @@ for o in "${objs[@]}"; do
 done
 grep -q '^config NF_VPNMASQ$' "$top/Kconfig" || die "no 'config NF_VPNMASQ' in Kconfig"
 shopt -s nullglob
-csrc=("$top"/kmod/*.c "$top"/kmod/*.h)
+csrc=("$top"/kmod/*.c "$top"/kmod/*.h "$top"/kmod/core/*.c "$top"/kmod/core/*.h)
 uapi=("$top"/kmod/include/uapi/linux/*.h)
 shopt -u nullglob
 
@@ -163,16 +164,18 @@ mkpatch_one() {
 	insert_at after "$tree/net/netfilter/Makefile" 'obj-$(CONFIG_IP_VS) += ipvs/' \
 		$'\n''# vpnmasq'$'\n''obj-$(CONFIG_NF_VPNMASQ) += vpnmasq/'
 
-	mkdir -p "$tree/net/netfilter/vpnmasq" "$tree/include/uapi/linux"
+	mkdir -p "$tree/net/netfilter/vpnmasq/core" "$tree/include/uapi/linux"
 	for f in "${csrc[@]}"; do
-		cp "$f" "$tree/net/netfilter/vpnmasq/"
+		cp "$f" "$tree/net/netfilter/vpnmasq/${f#"$top"/kmod/}"
 	done
 	for f in "${uapi[@]}"; do
 		cp "$f" "$tree/include/uapi/linux/"
 	done
 	cp "$top/Kconfig" "$tree/net/netfilter/vpnmasq/Kconfig"
 	in_tree_makefile "${objs[@]}" >"$tree/net/netfilter/vpnmasq/Makefile"
-	chmod 0644 "$tree/net/netfilter/vpnmasq"/* "$tree/include/uapi/linux"/*
+	chmod 0644 "$tree/net/netfilter/vpnmasq"/*.* "$tree/net/netfilter/vpnmasq"/Makefile \
+		"$tree/net/netfilter/vpnmasq"/Kconfig "$tree/net/netfilter/vpnmasq/core"/* \
+		"$tree/include/uapi/linux"/*
 	git -C "$tree" add -A
 
 	cat <<EOF
@@ -194,8 +197,10 @@ conntrack lists every flow.
 
 - ISAKMP/IKE: inbound messages go to the host owning their initiator
   cookie (IKEv1) or SPI (IKEv2).
-- Raw ESP: inbound SPIs are bound to hosts by serializing new SAs per
-  remote; other hosts' new SAs to the same remote wait briefly.
+- Raw ESP: an inbound SPI is bound to the host that has just negotiated
+  with that remote (read from the cleartext ISAKMP headers), else by
+  serializing new SAs per remote; other hosts' new SAs to the same remote
+  wait briefly.
 - PPTP: the kernel's PPTP conntrack and NAT helpers are attached to
   forwarded TCP 1723; a dead call's GRE entry ends with its call.
 
