@@ -91,9 +91,11 @@ for k in "${kernels[@]}"; do
 done
 # Debian packages: make deb (the tool's unit tests run in the build),
 # lintian, a build of version +test1 for the upgrade test, then apt in a VM
-# boot of its own per kernel (tests/vm/deb_packages.sh: DKMS builds the
-# module in the postinst under TCG, three times per kernel, four on 6.1;
-# the times are in packaging/README)
+# boot of its own per kernel (tests/vm/deb_packages.sh). Each DKMS build in
+# the postinst takes minutes under TCG: the newest kernel's run does the
+# whole sequence (install, upgrade, remove, purge, reinstall: 3 builds), the
+# older kernel's install, a newer kernel's headers, remove, purge (2 builds).
+# The times are in packaging/README.
 step "make deb: vpnmasq-dkms and vpnmasq (debhelper, dh-dkms)" "$logs/deb.log" \
 	nice -n 10 scripts/mkdeb.sh
 step "lintian: no error or warning on either package" "$logs/lintian.log" make lintian
@@ -101,8 +103,10 @@ step "make deb of version +test1 for the upgrade test" "$logs/deb-bump.log" \
 	env DEB_BUILD_OPTIONS=nocheck nice -n 10 scripts/mkdeb.sh --bump +test1
 for k in "${kernels[@]}"; do
 	log=$logs/vm-deb-$k.log
-	echo "--- VM package test on $k"
-	scripts/vm/run-guest -k "$k" -m 3072 -t 3600 -- env VM_TEST_TIMEOUT=3300 \
+	skip="upgrade reinstall"
+	[ "$k" = "${kernels[-1]}" ] && skip=
+	echo "--- VM package test on $k${skip:+ (without: $skip)}"
+	scripts/vm/run-guest -k "$k" -t 3600 -- env VM_TEST_TIMEOUT=3300 DEB_TEST_SKIP="$skip" \
 		tests/vm/run-all.sh tests/vm/deb_packages.sh 2>&1 | tee "$log" |
 		grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:'
 	rc=${PIPESTATUS[0]}
@@ -111,7 +115,7 @@ for k in "${kernels[@]}"; do
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$rc" -eq 0 ] && [ "$p" -gt 0 ]; then
-		pass "VM package test on $k: apt install, systemctl start, upgrade, remove, purge, reinstall ($p checks)"
+		pass "VM package test on $k: apt-get install, systemctl start, ${skip:+no }upgrade, remove, purge, ${skip:+no }reinstall ($p checks)"
 	else
 		fail "VM package test on $k exited $rc with $p passed, $f failed (see $log)"
 	fi

@@ -9,7 +9,7 @@
 # config, module and DKMS tree, a reinstall works again. Runs in the guest,
 # in a VM boot of its own (scripts/check.sh runs it once per kernel):
 #
-#   scripts/vm/run-guest -k KVER -m 3072 -t 3600 -- \
+#   scripts/vm/run-guest -k KVER -t 3600 -- \
 #       env VM_TEST_TIMEOUT=3300 tests/vm/run-all.sh tests/vm/deb_packages.sh
 #
 # It needs build/deb/vpnmasq{,-dkms}_VERSION_*.deb (make deb) and
@@ -30,9 +30,11 @@
 #   tmpfs), so each install builds once; the kernel update is then a newer
 #   kernel's headers appearing (on the 6.1 run: 6.12's) and DKMS's own
 #   header_postinst.d hook (what the linux-headers package runs) building
-#   vpnmasq for it. The running kernel's modules and headers are read from
-#   a copy in the guest's RAM (a gateway's are on a local disk, not on 9p,
-#   where each depmod would read all modules over 9p again).
+#   vpnmasq for it. The running kernel's headers are read from a copy in
+#   the guest's RAM (a gateway's are on a local disk, not on 9p).
+# - DEB_TEST_SKIP="upgrade newer-kernel reinstall" (any of them) leaves
+#   steps out: make check runs upgrade and reinstall on the newest kernel
+#   only, to keep the DKMS builds under TCG to five in all.
 # - The host's /usr/sbin/policy-rc.d (which forbids every service action,
 #   for containers) is removed in the guest's overlay: a gateway has none.
 set -u
@@ -125,6 +127,13 @@ run() {
 	return "$rc"
 }
 module_loaded() { grep -q '^vpnmasq ' /proc/modules; }
+# want STEP: unless DEB_TEST_SKIP names it (upgrade, newer-kernel, reinstall)
+want() {
+	[[ " ${DEB_TEST_SKIP:-} " != *" $1 "* ]] && return 0
+	echo "# skipped: $1 (DEB_TEST_SKIP)"
+	return 1
+}
+cur=$ver
 ko_files() { find /lib/modules -name 'vpnmasq.ko*' 2>/dev/null | sort; }
 pkg_status() { dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null | tr -s ' '; }
 
@@ -146,12 +155,13 @@ for b in /lib/modules/*/build; do
 done
 echo "# headers hidden for: ${others[*]:-(none)}"
 check "headers of $kver present" test -e "/lib/modules/$kver/build/include"
-# A gateway has its kernel's modules and headers on a local disk, not on
-# 9p: copies in the guest's RAM, bound over the originals (every depmod
-# reads all of /lib/modules/KVER; kbuild reads thousands of headers).
+# A gateway has its kernel's headers on a local disk, not on 9p: a copy in
+# the guest's RAM, bound over the originals (kbuild reads thousands of
+# them). /lib/modules stays on 9p (copying 6.1's 400 MB costs more than the
+# depmods it would save).
 t=$SECONDS
 hdr=$(readlink -f "/lib/modules/$kver/build")
-for d in "/lib/modules/$kver" "$hdr" \
+for d in "$hdr" \
 	$(sed -n 's|^include \(/usr/src/[^/]*\)/Makefile$|\1|p' "$hdr/Makefile"); do
 	c=$(mktemp -d /tmp/ram.XXXXXX)
 	cp -a "$d/." "$c/" && mount --bind "$c" "$d" && echo "# $d: a copy in RAM"
@@ -239,60 +249,75 @@ check_eq "both hosts established IKEv1 + IPsec SAs" 1 "$ok"
 check_eq "both hosts' IKE masqueraded to source port 500" 2 \
 	"$(ip netns exec gw conntrack -L -p udp --dport 500 2>/dev/null |
 		grep -cE "src=$REMOTE dst=$GW_PUB sport=500 dport=500")"
+# A host's first packets may wait (or be dropped) while the other host's
+# new SA is being associated: three tries of three pings each.
+ping_tunnel() {
+	local n
+	for n in 1 2 3; do
+		ip netns exec "lan$1" ping -q -c 3 -W 3 -I "10.1.$1.1" 10.2.0.1 && return 0
+	done
+	return 1
+}
+ok=1
 for i in 1 2; do
-	check "lan$i pings through its ESP tunnel" \
-		ip netns exec "lan$i" ping -c 3 -W 3 -I "10.1.$i.1" 10.2.0.1
+	check "lan$i pings through its ESP tunnel" ping_tunnel "$i" || ok=0
 done
-check_eq "both hosts' inbound SPIs associated" 1 "$([ "$(stat esp_associated)" -ge 2 ] && echo 1 || echo 0)"
+check_eq "both hosts' inbound SPIs associated" 1 "$([ "$(stat esp_associated)" -ge 2 ] && echo 1 || echo 0)" || ok=0
+[ "$ok" = 1 ] || run ip netns exec gw "$CTL" stats --explain
 swan_stop lan1 lan2 rem
 sleep 1
 ns_cleanup
 
 # --- upgrade -------------------------------------------------------------------------------
-step "apt-get install $new (upgrade)"
-run apt-get install -y "$new_dkms_deb" "$new_tool_deb"
-check_eq "apt-get install of the newer packages exits 0" 0 "$?"
-step "upgraded"
-check_eq "vpnmasq-dkms $new installed" "ii $new" "$(pkg_status vpnmasq-dkms)"
-check_eq "vpnmasq $new installed" "ii $new" "$(pkg_status vpnmasq)"
-check_match "dkms status: only vpnmasq/$new, installed for $kver" \
-	"^vpnmasq/${new//+/\\+}, $kre, [^:]+: installed$" "$(dkms status -m vpnmasq 2>&1 | tr '\n' '|' | sed 's/|$//')"
-check "the old version's source tree is gone" test ! -e "/usr/src/vpnmasq-$ver"
-check "... and its DKMS tree" test ! -e "/var/lib/dkms/vpnmasq/$ver"
-check_eq "the module file is $new" "$new" "$(modinfo -F version vpnmasq 2>&1)"
-check_eq "one vpnmasq module in /lib/modules" 1 "$(ko_files | wc -l)"
-check_match "the admin's config kept" '^# edited by the admin$' "$(cat "$CONF")"
-check_eq "the upgrade neither stopped nor restarted the unit" active \
-	"$(systemctl is-active vpnmasq 2>&1)"
-check_eq "... so the running module ($ver) and its values stay" "$ver 4000" \
-	"$(cat /sys/module/vpnmasq/version 2>&1) $($CTL get serial_wait 2>&1)"
-check_eq "still enabled" enabled "$(systemctl is-enabled vpnmasq 2>&1)"
-run systemctl stop vpnmasq
-check "rmmod vpnmasq (the admin takes the new module)" rmmod vpnmasq
-run systemctl start vpnmasq
-check_eq "systemctl start loads the new module" "$new" "$(cat /sys/module/vpnmasq/version 2>&1)"
-check_eq "... and applies the config" 4000 "$($CTL get serial_wait 2>&1)"
-run $CTL version
+if want upgrade; then
+	step "apt-get install $new (upgrade)"
+	run apt-get install -y "$new_dkms_deb" "$new_tool_deb"
+	check_eq "apt-get install of the newer packages exits 0" 0 "$?"
+	step "upgraded"
+	check_eq "vpnmasq-dkms $new installed" "ii $new" "$(pkg_status vpnmasq-dkms)"
+	check_eq "vpnmasq $new installed" "ii $new" "$(pkg_status vpnmasq)"
+	check_match "dkms status: only vpnmasq/$new, installed for $kver" \
+		"^vpnmasq/${new//+/\\+}, $kre, [^:]+: installed$" "$(dkms status -m vpnmasq 2>&1 | tr '\n' '|' | sed 's/|$//')"
+	check "the old version's source tree is gone" test ! -e "/usr/src/vpnmasq-$ver"
+	check "... and its DKMS tree" test ! -e "/var/lib/dkms/vpnmasq/$ver"
+	check_eq "the module file is $new" "$new" "$(modinfo -F version vpnmasq 2>&1)"
+	check_eq "one vpnmasq module in /lib/modules" 1 "$(ko_files | wc -l)"
+	check_match "the admin's config kept" '^# edited by the admin$' "$(cat "$CONF")"
+	check_eq "the upgrade neither stopped nor restarted the unit" active \
+		"$(systemctl is-active vpnmasq 2>&1)"
+	check_eq "... so the running module ($ver) and its values stay" "$ver 4000" \
+		"$(cat /sys/module/vpnmasq/version 2>&1) $($CTL get serial_wait 2>&1)"
+	check_eq "still enabled" enabled "$(systemctl is-enabled vpnmasq 2>&1)"
+	run systemctl stop vpnmasq
+	check "rmmod vpnmasq (the admin takes the new module)" rmmod vpnmasq
+	run systemctl start vpnmasq
+	check_eq "systemctl start loads the new module" "$new" "$(cat /sys/module/vpnmasq/version 2>&1)"
+	check_eq "... and applies the config" 4000 "$($CTL get serial_wait 2>&1)"
+	run $CTL version
+	cur=$new
+fi
 
 # --- a kernel update: a newer kernel's headers arrive ------------------------------------------
 # (Only newer ones: a gateway updates to a newer kernel; it also saves a
 # DKMS build under TCG on the newest kernel's run.)
-for o in "${others[@]}"; do
-	k=${o%%:*}
-	dpkg --compare-versions "$k" gt "$kver" || continue
-	step "headers of $k installed: /etc/kernel/header_postinst.d/dkms $k"
-	umount "${o#*:}"
-	run /etc/kernel/header_postinst.d/dkms "$k"
-	check_match "DKMS built and installed vpnmasq/$new for $k" \
-		"^vpnmasq/${new//+/\\+}, ${k//+/\\+}, [^:]+: installed" "$(dkms status -m vpnmasq -k "$k" 2>&1)"
-	check_eq "its module is $new" "$new" "$(modinfo -k "$k" -F version vpnmasq 2>&1)"
-done
+if want newer-kernel; then
+	for o in "${others[@]}"; do
+		k=${o%%:*}
+		dpkg --compare-versions "$k" gt "$kver" || continue
+		step "headers of $k installed: /etc/kernel/header_postinst.d/dkms $k"
+		umount "${o#*:}"
+		run /etc/kernel/header_postinst.d/dkms "$k"
+		check_match "DKMS built and installed vpnmasq/$cur for $k" \
+			"^vpnmasq/${cur//+/\\+}, ${k//+/\\+}, [^:]+: installed" "$(dkms status -m vpnmasq -k "$k" 2>&1)"
+		check_eq "its module is $cur" "$cur" "$(modinfo -k "$k" -F version vpnmasq 2>&1)"
+	done
+fi
 
 # --- remove ----------------------------------------------------------------------------------
 step "apt-get remove vpnmasq vpnmasq-dkms"
 run apt-get remove -y vpnmasq vpnmasq-dkms
 check_eq "apt-get remove exits 0" 0 "$?"
-check_eq "vpnmasq removed, its config kept (rc)" "rc $new" "$(pkg_status vpnmasq)"
+check_eq "vpnmasq removed, its config kept (rc)" "rc $cur" "$(pkg_status vpnmasq)"
 check_eq "vpnmasq-dkms removed" "" "$(pkg_status vpnmasq-dkms | grep -v '^un')"
 check_eq "the unit was stopped" inactive "$(systemctl is-active vpnmasq 2>&1)"
 check "the loaded module stays loaded" module_loaded
@@ -300,7 +325,7 @@ check "... and the PPTP helpers" grep -q '^nf_nat_pptp ' /proc/modules
 check_match "$CONF stays" '^# edited by the admin$' "$(cat "$CONF" 2>&1)"
 check_eq "no vpnmasq module file left" "" "$(ko_files)"
 check_eq "nothing in DKMS" "" "$(dkms status -m vpnmasq 2>&1)"
-check "/usr/src/vpnmasq-$new removed" test ! -e "/usr/src/vpnmasq-$new"
+check "/usr/src/vpnmasq-$cur removed" test ! -e "/usr/src/vpnmasq-$cur"
 check "$CTL removed" test ! -e "$CTL"
 
 # --- purge ---------------------------------------------------------------------------------
@@ -316,21 +341,23 @@ check_eq "no module file, DKMS or source tree left" "" \
 check "rmmod vpnmasq (the admin unloads it)" rmmod vpnmasq
 
 # --- reinstall -----------------------------------------------------------------------------
-step "apt-get install vpnmasq-dkms vpnmasq $ver (reinstall)"
-run apt-get install -y "$dkms_deb" "$tool_deb"
-check_eq "the reinstall exits 0" 0 "$?"
-step "reinstalled"
-check_match "dkms status: vpnmasq/$ver installed for $kver again" \
-	"^vpnmasq/$ver, $kre, [^:]+: installed" "$(dkms status -m vpnmasq -k "$kver" 2>&1)"
-check_eq "$CONF is the shipped one again" "" "$(cmp packaging/vpnmasq.conf "$CONF" 2>&1)"
-check_eq "enabled again" enabled "$(systemctl is-enabled vpnmasq 2>&1)"
-run systemctl start vpnmasq
-check_eq "systemctl start vpnmasq" active "$(systemctl is-active vpnmasq 2>&1)"
-check_eq "the module loaded is $ver, with the defaults" "$ver 600" \
-	"$(cat /sys/module/vpnmasq/version 2>&1) $($CTL get ike_timeout 2>&1)"
-run systemctl stop vpnmasq
-run apt-get purge -y vpnmasq vpnmasq-dkms >/dev/null
-rmmod vpnmasq 2>/dev/null
+if want reinstall; then
+	step "apt-get install vpnmasq-dkms vpnmasq $ver (reinstall)"
+	run apt-get install -y "$dkms_deb" "$tool_deb"
+	check_eq "the reinstall exits 0" 0 "$?"
+	step "reinstalled"
+	check_match "dkms status: vpnmasq/$ver installed for $kver again" \
+		"^vpnmasq/$ver, $kre, [^:]+: installed" "$(dkms status -m vpnmasq -k "$kver" 2>&1)"
+	check_eq "$CONF is the shipped one again" "" "$(cmp packaging/vpnmasq.conf "$CONF" 2>&1)"
+	check_eq "enabled again" enabled "$(systemctl is-enabled vpnmasq 2>&1)"
+	run systemctl start vpnmasq
+	check_eq "systemctl start vpnmasq" active "$(systemctl is-active vpnmasq 2>&1)"
+	check_eq "the module loaded is $ver, with the defaults" "$ver 600" \
+		"$(cat /sys/module/vpnmasq/version 2>&1) $($CTL get ike_timeout 2>&1)"
+	run systemctl stop vpnmasq
+	run apt-get purge -y vpnmasq vpnmasq-dkms >/dev/null
+	rmmod vpnmasq 2>/dev/null
+fi
 
 step "done"
 kmsg_scan "kernel log clean"
