@@ -54,6 +54,7 @@ rm -rf "$src"
 mkdir -p "$src"
 # The files of this work tree (tracked, and new ones not ignored), as a
 # developer's `make` would build them.
+# shellcheck disable=SC2016 # the inner sh expands "$f"
 git ls-files -z --cached --others --exclude-standard -- \
 	Makefile Kconfig dkms.conf.in README.md kmod userspace doc packaging debian |
 	xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' - |
