@@ -55,8 +55,17 @@ unsigned int vpnmasq_isakmp_prerouting(struct vpnmasq_net *vn,
 	pkt.saddr = iph->saddr;
 	pkt.daddr = iph->daddr;
 	pkt.now = jiffies;
-	if (vm_ike_known(&vn->tables, cfg, &pkt, &hdr, &d))
+	/* Held packets keep their device until sent on or dropped. */
+	dev_hold(skb->dev);
+	if (vm_ike_known(&vn->tables, cfg, &pkt, &hdr, skb, &d)) {
+		if (d.verdict == VM_HOLD) {
+			vpnmasq_serial_kick(vn, cfg);
+			return NF_STOLEN;
+		}
+		dev_put(skb->dev);
 		return vpnmasq_verdict(vn, skb, &d);
+	}
+	dev_put(skb->dev);
 	pkt.to_local = inet_addr_type_dev_table(state->net, skb->dev,
 						iph->daddr) == RTN_LOCAL;
 	if (vm_pkt_lan_side(cfg, &pkt))

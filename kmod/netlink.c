@@ -414,7 +414,10 @@ static int vpnmasq_put_pending(struct sk_buff *skb, const void *info,
 	    nla_put_u32(skb, VPNMASQ_PENDING_A_AGE_MS,
 			jiffies_to_msecs(now - e->since)) ||
 	    nla_put_u32(skb, VPNMASQ_PENDING_A_HELD, e->held) ||
-	    nla_put_u32(skb, VPNMASQ_PENDING_A_WAITING, e->waiting_hosts))
+	    nla_put_u32(skb, VPNMASQ_PENDING_A_WAITING, e->waiting_hosts) ||
+	    nla_put_u8(skb, VPNMASQ_PENDING_A_KIND,
+		       e->kind == VM_SLOT_NEGO ? VPNMASQ_SLOT_NEGOTIATING :
+		       VPNMASQ_SLOT_SENT))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

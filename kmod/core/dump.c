@@ -95,6 +95,7 @@ void vm_pending_info_fill(struct vm_pending_info *info,
 	info->remote = p->addr;
 	info->lan = p->pending->key.lan;
 	info->spi = p->pending_spi;
+	info->kind = p->pending_kind;
 	info->since = p->pending_since;
 	info->held = p->n_held;
 	info->waiting_hosts = 0;

@@ -51,7 +51,8 @@ unsigned int vm_esp_snapshot(struct vm_tables *t, unsigned long skip,
 struct vm_pending_info {
 	__be32 remote;
 	__be32 lan;		/* the pending host */
-	__be32 spi;		/* its new outbound SPI */
+	__be32 spi;		/* SENT: its new outbound SPI */
+	u8 kind;		/* enum vm_slot */
 	unsigned long since;
 	u32 held;		/* packets of other hosts waiting */
 	u32 waiting_hosts;

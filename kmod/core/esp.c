@@ -141,10 +141,26 @@ void vm_esp_del(struct vm_tables *t, struct vm_esp *e,
 	kfree_rcu(e, rcu);
 }
 
-static void vm_pending_set(struct vm_tables *t, struct vm_peer *p,
-			   struct vm_flow *f, __be32 spi, unsigned long now)
+/*
+ * The slot's holder, if the next unknown SPI may be its: a negotiating
+ * host only once its exchange is complete (before, no new SA of its
+ * exists at the remote).
+ */
+struct vm_flow *vm_slot_ready(struct vm_peer *p, unsigned long now)
+{
+	struct vm_flow *f = p->pending;
+
+	if (f && p->pending_kind == VM_SLOT_NEGO &&
+	    !(vm_nego_open(f->nego, now) && f->nego->spis))
+		return NULL;
+	return f;
+}
+
+void vm_pending_set(struct vm_tables *t, struct vm_peer *p, struct vm_flow *f,
+		    enum vm_slot kind, __be32 spi, unsigned long now)
 {
 	p->pending = f;
+	p->pending_kind = kind;
 	p->pending_spi = spi;
 	p->pending_since = now;
 	list_add_tail(&p->pending_node, &t->pending_peers);
@@ -189,6 +205,16 @@ void vm_esp_promote(struct vm_tables *t,
 			if (h->lan != lan)
 				continue;
 			vm_held_unlink(t, p, h);
+			if (h->ike) {
+				/* Its negotiation may go on: the slot is its. */
+				if (f && !p->pending)
+					vm_pending_set(t, p, f, VM_SLOT_NEGO,
+						       0, now);
+				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
+				t->pkt_release(h->pkt);
+				kfree(h);
+				continue;
+			}
 			e = f ? rhashtable_lookup_fast(&t->esp, &key,
 						       vm_esp_params) : NULL;
 			if (f && !e) {
@@ -196,7 +222,8 @@ void vm_esp_promote(struct vm_tables *t,
 					       VPNMASQ_HOW_SENT, now);
 				if (e && !p->pending &&
 				    !vm_nego_take_paired(f, now))
-					vm_pending_set(t, p, f, h->spi, now);
+					vm_pending_set(t, p, f, VM_SLOT_SENT,
+						       h->spi, now);
 			}
 			if (e && e->flow == f) {
 				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
@@ -259,7 +286,7 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
 	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
 	if (p) {
-		pending = p->pending;
+		pending = vm_slot_ready(p, pkt->now);
 		owner = vm_nego_spi_owner(p, pkt->now, &entitled);
 	}
 	if (owner && (!pending || pending == owner)) {
@@ -283,17 +310,49 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	vm_stat(t, how == VPNMASQ_HOW_PENDING ? VPNMASQ_STAT_ESP_ASSOCIATED :
 		   VPNMASQ_STAT_ESP_NEGO_BOUND);
 	/* Sent before the host's own new SPI: that one awaits nothing. */
-	vm_nego_take_spi(f, f != pending, pkt->now);
+	vm_nego_take_spi(f, f != p->pending || p->pending_kind == VM_SLOT_NEGO,
+			 pkt->now);
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;
-	if (pending == f) {
+	if (p->pending == f) {
 		vm_pending_clear(t, p, VPNMASQ_REASON_ANSWERED);
 		vm_esp_promote(t, cfg, p, pkt->now);
-		vm_flow_put_if_unused(t, pending);
+		vm_flow_put_if_unused(t, f);
 	}
 out:
 	spin_unlock_bh(&t->lock);
+}
+
+/*
+ * Holds @handle, a packet of @lan that must wait for @p's slot: a new
+ * outbound SPI, or an ISAKMP message of a negotiation (@ike). False if it
+ * cannot be held (counted): the caller drops it.
+ */
+bool vm_held_add(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		 struct vm_peer *p, __be32 lan, __be32 spi, bool ike,
+		 void *handle)
+{
+	struct vm_held *h;
+
+	if (!handle || p->n_held >= cfg->hold_max) {
+		vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+		return false;
+	}
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h) {
+		vm_stat(t, VPNMASQ_STAT_NOMEM);
+		return false;
+	}
+	h->pkt = handle;
+	h->lan = lan;
+	h->spi = spi;
+	h->ike = ike;
+	list_add_tail(&h->node, &p->held);
+	p->n_held++;
+	t->n_held++;
+	vm_stat(t, VPNMASQ_STAT_ESP_HELD);
+	return true;
 }
 
 void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
@@ -303,7 +362,6 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_esp_key key = { .remote = pkt->daddr, .spi = spi,
 				  .dir = VM_ESP_OUT };
 	struct vm_flow_key fkey = { .lan = pkt->saddr, .remote = pkt->daddr };
-	struct vm_held *h;
 	struct vm_peer *p;
 	struct vm_flow *f;
 	struct vm_esp *e;
@@ -347,23 +405,8 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	}
 	if (p->pending && p->pending->key.lan != pkt->saddr) {
 		/* Another host's new SA to this remote awaits its reply. */
-		if (!handle || p->n_held >= cfg->hold_max) {
-			vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
-			goto out;
-		}
-		h = kzalloc(sizeof(*h), GFP_ATOMIC);
-		if (!h) {
-			vm_stat(t, VPNMASQ_STAT_NOMEM);
-			goto out;
-		}
-		h->pkt = handle;
-		h->lan = pkt->saddr;
-		h->spi = spi;
-		list_add_tail(&h->node, &p->held);
-		p->n_held++;
-		t->n_held++;
-		vm_stat(t, VPNMASQ_STAT_ESP_HELD);
-		d->verdict = VM_HOLD;
+		if (vm_held_add(t, cfg, p, pkt->saddr, spi, false, handle))
+			d->verdict = VM_HOLD;
 		goto out;
 	}
 	f = vm_flow_get(t, cfg, pkt->saddr, pkt->daddr, pkt->now);
@@ -375,8 +418,14 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_flow_put_if_unused(t, f);
 		goto out;
 	}
-	if (!p->pending)
-		vm_pending_set(t, p, f, spi, pkt->now);
+	if (!p->pending) {
+		vm_pending_set(t, p, f, VM_SLOT_SENT, spi, pkt->now);
+	} else if (p->pending_kind == VM_SLOT_NEGO) {
+		/* It negotiated, then sent first: now it awaits the reply. */
+		p->pending_kind = VM_SLOT_SENT;
+		p->pending_spi = spi;
+		p->pending_since = pkt->now;
+	}
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;

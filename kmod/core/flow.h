@@ -35,9 +35,15 @@ struct vm_peer {
 	u32 ike_flows;			/* flows with IKE entries */
 	u32 ike_local;			/* the gateway's own IKE entries */
 	struct list_head flows;
-	/* ESP serialization, under lock */
-	struct vm_flow *pending;	/* awaits its first inbound SPI */
-	__be32 pending_spi;
+	/*
+	 * Serialization of new SAs, under lock: the one flow that may get the
+	 * next unknown inbound SPI, because it sent on a new outbound SPI
+	 * (SENT) or is negotiating new SAs (NEGO), since the last time either
+	 * moved on.
+	 */
+	struct vm_flow *pending;
+	__be32 pending_spi;		/* SENT: its new outbound SPI */
+	u8 pending_kind;		/* enum vm_slot */
 	unsigned long pending_since;
 	struct list_head pending_node;	/* in tables->pending_peers */
 	struct list_head held;		/* struct vm_held, oldest first */
@@ -45,12 +51,19 @@ struct vm_peer {
 	struct rcu_head rcu;
 };
 
+/* Why a flow holds its peer's slot. */
+enum vm_slot {
+	VM_SLOT_SENT,	/* a new outbound SPI awaits its reply */
+	VM_SLOT_NEGO,	/* an exchange creating SAs is under way */
+};
+
 /* A packet held until its host gets the peer's pending slot. */
 struct vm_held {
 	struct list_head node;
 	void *pkt;			/* opaque: an sk_buff in the kernel */
 	__be32 lan;
-	__be32 spi;
+	__be32 spi;			/* ESP: its new outbound SPI */
+	bool ike;			/* an ISAKMP message of a negotiation */
 };
 
 struct vm_flow_key {

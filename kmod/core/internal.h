@@ -133,12 +133,27 @@ void vm_pending_clear(struct vm_tables *t, struct vm_peer *p,
 		      enum vpnmasq_reason reason);
 void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
 		    struct vm_held *h);
+bool vm_held_add(struct vm_tables *t, const struct vpnmasq_config *cfg,
+		 struct vm_peer *p, __be32 lan, __be32 spi, bool ike,
+		 void *handle);
+void vm_pending_set(struct vm_tables *t, struct vm_peer *p, struct vm_flow *f,
+		    enum vm_slot kind, __be32 spi, unsigned long now);
+struct vm_flow *vm_slot_ready(struct vm_peer *p, unsigned long now);
 void vm_esp_promote(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		    struct vm_peer *p, unsigned long now);
 unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
 			   __be32 lan);
 
 /* nego.c */
+/*
+ * A message of an SA-creating exchange on one of @f's IKE SAs, in
+ * direction @dir: VM_ZONE to let it go, VM_HOLD if the tables keep
+ * @handle until the host's turn, VM_DROP if they cannot. Takes the lock.
+ */
+enum vm_verdict vm_nego_seen(struct vm_tables *t,
+			     const struct vpnmasq_config *cfg,
+			     struct vm_flow *f, const struct vm_isakmp *hdr,
+			     enum vm_dir dir, void *handle, unsigned long now);
 void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  struct vm_flow *f, const struct vm_isakmp *hdr,
 		  enum vm_dir dir, unsigned long now);

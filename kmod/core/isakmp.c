@@ -253,16 +253,23 @@ out:
 	spin_unlock_bh(&t->lock);
 }
 
-/* A message of a host's known IKE SA: it may be part of a negotiation. */
-static void vm_ike_seen(struct vm_tables *t, const struct vpnmasq_config *cfg,
-			struct vm_ike *e, const struct vm_isakmp *hdr,
-			enum vm_dir dir, unsigned long now)
+/*
+ * A message of a host's known IKE SA, which may be part of a negotiation:
+ * the verdict for it (a negotiation's may have to wait, see nego.c).
+ */
+static enum vm_verdict vm_ike_seen(struct vm_tables *t,
+				   const struct vpnmasq_config *cfg,
+				   struct vm_ike *e,
+				   const struct vm_isakmp *hdr,
+				   enum vm_dir dir, void *handle,
+				   unsigned long now)
 {
 	vm_ike_touch(e, hdr, now);
 	if (dir == VM_DIR_IN && !READ_ONCE(e->flow->ike_answered))
 		WRITE_ONCE(e->flow->ike_answered, true);
-	if (vm_nego_exchange(hdr->version, hdr->exchange))
-		vm_nego_seen(t, cfg, e->flow, hdr, dir, now);
+	if (!vm_nego_exchange(hdr->version, hdr->exchange))
+		return VM_ZONE;
+	return vm_nego_seen(t, cfg, e->flow, hdr, dir, handle, now);
 }
 
 static bool vm_ike_known_in(struct vm_tables *t,
@@ -281,7 +288,7 @@ static bool vm_ike_known_in(struct vm_tables *t,
 		return false;
 	d->inbound = true;
 	if (e->flow) {
-		vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, pkt->now);
+		vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, NULL, pkt->now);
 		vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
 		d->verdict = VM_ZONE;
 		d->zone = e->zone;
@@ -297,7 +304,7 @@ static bool vm_ike_known_in(struct vm_tables *t,
 static bool vm_ike_known_out(struct vm_tables *t,
 			     const struct vpnmasq_config *cfg,
 			     const struct vm_pkt *pkt,
-			     const struct vm_isakmp *hdr,
+			     const struct vm_isakmp *hdr, void *handle,
 			     struct vm_decision *d)
 {
 	struct vm_ike_key key = { .remote = pkt->daddr,
@@ -307,16 +314,15 @@ static bool vm_ike_known_out(struct vm_tables *t,
 	e = rhashtable_lookup(&t->ike, &key, vm_ike_params);
 	if (!e || !e->flow || e->lan != pkt->saddr)
 		return false;
-	vm_ike_seen(t, cfg, e, hdr, VM_DIR_OUT, pkt->now);
 	d->inbound = false;
-	d->verdict = VM_ZONE;
+	d->verdict = vm_ike_seen(t, cfg, e, hdr, VM_DIR_OUT, handle, pkt->now);
 	d->zone = e->zone;
 	return true;
 }
 
 bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
-		  struct vm_decision *d)
+		  void *handle, struct vm_decision *d)
 {
 	bool known;
 
@@ -324,9 +330,9 @@ bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	rcu_read_lock();
 	if (vm_likely_inbound(t, pkt))
 		known = vm_ike_known_in(t, cfg, pkt, hdr, d) ||
-			vm_ike_known_out(t, cfg, pkt, hdr, d);
+			vm_ike_known_out(t, cfg, pkt, hdr, handle, d);
 	else
-		known = vm_ike_known_out(t, cfg, pkt, hdr, d) ||
+		known = vm_ike_known_out(t, cfg, pkt, hdr, handle, d) ||
 			vm_ike_known_in(t, cfg, pkt, hdr, d);
 	rcu_read_unlock();
 	return known;

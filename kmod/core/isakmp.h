@@ -54,11 +54,13 @@ int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
  * A UDP 500->500 packet seen before conntrack: forwarded or inbound.
  * vm_ike_known() is the lock-free path for cookies seen before and needs no
  * pkt->to_local (a route lookup the caller can then skip); if it returns
- * false, vm_ike_new() decides with pkt->to_local set.
+ * false, vm_ike_new() decides with pkt->to_local set. A host's message of
+ * a negotiation may have to wait for its turn: then the tables keep
+ * @handle (VM_HOLD), if it is not NULL.
  */
 bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
-		  struct vm_decision *d);
+		  void *handle, struct vm_decision *d);
 void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		const struct vm_pkt *pkt, const struct vm_isakmp *hdr,
 		struct vm_decision *d);
@@ -66,10 +68,10 @@ void vm_ike_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 static inline void vm_ike_classify(struct vm_tables *t,
 				   const struct vpnmasq_config *cfg,
 				   const struct vm_pkt *pkt,
-				   const struct vm_isakmp *hdr,
+				   const struct vm_isakmp *hdr, void *handle,
 				   struct vm_decision *d)
 {
-	if (!vm_ike_known(t, cfg, pkt, hdr, d))
+	if (!vm_ike_known(t, cfg, pkt, hdr, handle, d))
 		vm_ike_new(t, cfg, pkt, hdr, d);
 }
 

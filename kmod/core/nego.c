@@ -138,15 +138,43 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	s->since = now ?: 1;
 }
 
-void vm_nego_seen(struct vm_tables *t, const struct vpnmasq_config *cfg,
-		  struct vm_flow *f, const struct vm_isakmp *hdr,
-		  enum vm_dir dir, unsigned long now)
+/*
+ * A message of an SA-creating exchange on one of @f's IKE SAs, in
+ * direction @dir; the flow was found under RCU and may have gone since.
+ *
+ * The remote installs the new SAs when the host's message reaches it and
+ * may send on them at once, before the host does: so the exchange is
+ * serialized like a new outbound SPI. While another host's new SA is
+ * pending at that remote, the host's messages wait their turn (held, VM_HOLD;
+ * VM_DROP if they cannot be), and once they go the host holds the remote's
+ * slot until its new inbound SPI has come or the exchange has been quiet
+ * for serial_wait. The remote's messages always pass and keep the slot.
+ */
+enum vm_verdict vm_nego_seen(struct vm_tables *t,
+			     const struct vpnmasq_config *cfg,
+			     struct vm_flow *f, const struct vm_isakmp *hdr,
+			     enum vm_dir dir, void *handle, unsigned long now)
 {
+	enum vm_verdict v = VM_ZONE;
+	struct vm_peer *p;
+
 	spin_lock_bh(&t->lock);
-	/* Found under RCU: the flow may have gone since. */
-	if (vm_flow_live(f))
-		vm_nego_note(t, cfg, f, hdr, dir, now);
+	if (!vm_flow_live(f) || !cfg->nego_spis)
+		goto out;
+	p = f->peer;
+	if (dir == VM_DIR_OUT && p->pending && p->pending != f) {
+		v = vm_held_add(t, cfg, p, f->key.lan, 0, true, handle) ?
+		    VM_HOLD : VM_DROP;
+		goto out;
+	}
+	vm_nego_note(t, cfg, f, hdr, dir, now);
+	if (!p->pending && dir == VM_DIR_OUT)
+		vm_pending_set(t, p, f, VM_SLOT_NEGO, 0, now);
+	else if (p->pending == f)
+		p->pending_since = now;
+out:
 	spin_unlock_bh(&t->lock);
+	return v;
 }
 
 /*

@@ -59,11 +59,6 @@ struct vm_nego {
 	unsigned long until;	/* the entitlement lapses then */
 };
 
-struct vm_tables;
-struct vm_flow;
-struct vm_isakmp;
-struct vpnmasq_config;
-
 /* An SA-creating exchange type (the rest never entitles anybody). */
 static inline bool vm_nego_exchange(u8 version, u8 exchange)
 {
@@ -72,13 +67,5 @@ static inline bool vm_nego_exchange(u8 version, u8 exchange)
 	return exchange == VM_EXCH_IKEV2_IKE_AUTH ||
 	       exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA;
 }
-
-/*
- * A message of an SA-creating exchange on one of @f's IKE SAs, in
- * direction @dir. Takes the lock.
- */
-void vm_nego_seen(struct vm_tables *t, const struct vpnmasq_config *cfg,
-		  struct vm_flow *f, const struct vm_isakmp *hdr,
-		  enum vm_dir dir, unsigned long now);
 
 #endif /* _VPNMASQ_CORE_NEGO_H */

@@ -28,7 +28,7 @@ protected:
 		settle();
 		vm_pkt pkt{src, dst, to_local, jiffies, false, false};
 		vm_decision d{};
-		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		vm_ike_classify(&t, &cfg, &pkt, &hdr, nullptr, &d);
 		vm_refusal_count(&t, &d); // as the kernel glue does when it drops
 		return d;
 	}

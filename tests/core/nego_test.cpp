@@ -44,8 +44,11 @@ protected:
 		vm_pkt pkt = out ? vm_pkt{lan, remote, false, jiffies, false, false}
 				 : vm_pkt{remote, gw, true, jiffies, false, false};
 		vm_decision d{};
-		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		intptr_t h = next_handle++;
+		vm_ike_classify(&t, &cfg, &pkt, &hdr, (void *)h, &d);
 		vm_refusal_count(&t, &d);
+		if (d.verdict == VM_HOLD)
+			held_ike.push_back(h);
 		return d;
 	}
 	// An IKE SA of @lan with the remote, answered.
@@ -87,6 +90,7 @@ protected:
 		return 0xff;
 	}
 	vm_nego_info negos[8];
+	std::vector<intptr_t> held_ike; // negotiation messages kept for later
 };
 
 TEST_F(Nego, QuickModeEntitlesItsHostAmongOtherIkeHosts)
@@ -97,12 +101,10 @@ TEST_F(Nego, QuickModeEntitlesItsHostAmongOtherIkeHosts)
 	EXPECT_EQ(in(0x77).verdict, VM_DROP) << "three IKE hosts, nobody negotiated";
 	quick_mode(b, 0xb0, 0x1001);
 	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_COMPLETED), 1u);
-	auto ob = out(b, 0x0b1); // b's zone, to compare
-	(void)ob;
-	settle();
 	// the remote sends first on b's new SA: it is b's
 	auto d = in(0x1b);
 	ASSERT_EQ(d.verdict, VM_ZONE);
+	EXPECT_EQ(d.zone, out(b, 0xb1).zone);
 	EXPECT_EQ(esp_how(0x1b, VM_ESP_IN), VPNMASQ_HOW_NEGOTIATION);
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 1u);
 }
@@ -125,11 +127,14 @@ TEST_F(Nego, TheRemoteMayStartTheExchange)
 
 TEST_F(Nego, OnlyCompletedExchangesEntitle)
 {
+	const unsigned long wait = msecs_to_jiffies(cfg.serial_wait);
 	ike_sa(a, 0xa0);
 	ike_sa(b, 0xb0);
 	msg(a, true, 0xa0, kV1, kQuick, 0x3003); // one way only
 	msg(a, true, 0xa0, kV1, kQuick, 0x3003); // retransmitted
-	EXPECT_EQ(in(0x31).verdict, VM_DROP);
+	EXPECT_EQ(in(0x31).verdict, VM_DROP) << "a is negotiating: no SA of its exists yet";
+	jiffies += wait;
+	vm_esp_serial_tick(&t, &cfg, jiffies); // a's turn is over
 	msg(b, false, 0xb0, kV2, kChild, 7, kResponse); // a response to nothing seen
 	EXPECT_EQ(in(0x32).verdict, VM_DROP);
 	msg(b, true, 0xb0, kV2, kChild, 8);  // b's request 8
@@ -177,21 +182,27 @@ TEST_F(Nego, EntitlementIsBoundedAndLapses)
 	EXPECT_EQ(nego_of(a), nullptr) << "nothing left to keep";
 }
 
-TEST_F(Nego, HostsNegotiatingAtOnceFallBackToSerialization)
+TEST_F(Nego, NegotiationsAreSerializedPerRemote)
 {
 	ike_sa(a, 0xa0);
 	ike_sa(b, 0xb0);
 	quick_mode(a, 0xa0, 0x6006);
-	quick_mode(b, 0xb0, 0x6007);
-	EXPECT_EQ(in(0x61).verdict, VM_DROP) << "a or b: no guess";
-	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
-	auto da = out(a, 0xa1);
-	ASSERT_EQ(da.verdict, VM_ZONE) << "a's new SA takes the slot";
-	EXPECT_EQ(out(b, 0xb1).verdict, VM_HOLD) << "b's waits: the next SPI could be either's";
-	auto r = in(0x62);
-	EXPECT_EQ(r.zone, da.zone) << "the pending host's";
-	EXPECT_EQ(esp_how(0x62, VM_ESP_IN), VPNMASQ_HOW_PENDING);
-	EXPECT_EQ(released.size(), 1u) << "b goes next";
+	// b starts one while a's new SA is still to come: b's message waits
+	EXPECT_EQ(msg(b, true, 0xb0, kV1, kQuick, 0x6007).verdict, VM_HOLD);
+	EXPECT_EQ(held_ike.size(), 1u);
+	EXPECT_EQ(msg(b, false, 0xb0, kV1, 5, 0x6008).verdict, VM_ZONE)
+		<< "the remote's messages and other exchanges are never held";
+	auto ra = in(0x61);
+	ASSERT_EQ(ra.verdict, VM_ZONE) << "only a can have a new SA at the remote";
+	EXPECT_EQ(ra.zone, out(a, 0xa1).zone);
+	ASSERT_EQ(released, held_ike) << "a's SPI came: b's message goes on";
+	// its retransmission, as the stack sends the released one in again
+	EXPECT_EQ(msg(b, true, 0xb0, kV1, kQuick, 0x6007).verdict, VM_ZONE);
+	msg(b, false, 0xb0, kV1, kQuick, 0x6007);
+	auto rb = in(0x62);
+	ASSERT_EQ(rb.verdict, VM_ZONE);
+	EXPECT_EQ(rb.zone, out(b, 0xb1).zone);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 0u);
 }
 
 TEST_F(Nego, TheHostNeedNotWaitWhenTheRemoteSentFirst)
@@ -304,37 +315,97 @@ TEST_F(Nego, EachAssociationSaysHowItWasMade)
 	EXPECT_EQ(how.at(0x9999), VPNMASQ_HOW_GATEWAY);
 }
 
-// A deliberately naive model of who gets an unknown inbound SPI from the
-// remote: each host's entitlement as a count and a deadline, the pending
-// host by name, and the rules written out one by one. No holding
-// (hold_max 0): a new outbound SPI behind another host's slot is dropped.
+// A deliberately naive model of the remote's slot and of who gets an
+// unknown inbound SPI from it: each host's entitlement as a count and a
+// deadline, its exchanges message by message, the slot's holder by name,
+// and the rules written out one by one. No holding (hold_max 0): what would
+// wait behind another host's slot is dropped.
 struct NaiveNego {
 	struct Host {
 		int credit = 0;
 		unsigned long until = 0;
 		int paired = 0;
+		// exchanges by (IKEv2, msgid, direction of the request for
+		// IKEv2): when first seen, the directions seen, completed
+		struct Exchange {
+			unsigned long since;
+			std::set<bool> dirs;
+			bool done = false;
+		};
+		std::map<std::tuple<bool, u32, bool>, Exchange> exchanges;
 	};
 	std::map<__be32, Host> hosts;
-	__be32 pending = 0;
-	unsigned long pending_since = 0;
+	__be32 holder = 0;
+	bool nego = false; // the holder negotiates (else it sent first)
+	unsigned long since = 0;
+	int window_s = 0, spis = 0;
 
 	bool open(const Host &h, unsigned long now) const
 	{
 		return (long)(now - h.until) < 0;
 	}
+	bool entitled(const Host &h, unsigned long now) const
+	{
+		return open(h, now) && h.credit > 0;
+	}
+	void complete(Host &h, unsigned long now)
+	{
+		if (!open(h, now))
+			h.credit = 0, h.paired = 0;
+		h.credit = std::min(h.credit + spis, VM_NEGO_CREDIT_MAX);
+		h.until = now + window_s * HZ;
+	}
+	// A message of an SA-creating exchange; false if it was dropped.
+	bool message(__be32 lan, bool out, bool v2, bool response, u32 msgid, unsigned long now)
+	{
+		if (out && holder && holder != lan)
+			return false;
+		auto &h = hosts[lan];
+		std::erase_if(h.exchanges, [&](const auto &x) {
+			return (long)(now - (x.second.since + window_s * HZ)) > 0;
+		});
+		if (v2 && response) {
+			// ends the request seen the other way
+			auto it = h.exchanges.find({true, msgid, !out});
+			if (it != h.exchanges.end() && !it->second.done) {
+				it->second.done = true;
+				complete(h, now);
+			}
+		} else {
+			auto key = std::make_tuple(v2, msgid, v2 ? out : false);
+			auto it = h.exchanges.find(key);
+			if (it == h.exchanges.end()) {
+				h.exchanges[key] = {now ? now : 1, {out}};
+			} else if (!v2 && !it->second.done && !it->second.dirs.count(out)) {
+				it->second.dirs.insert(out);
+				it->second.done = true;
+				complete(h, now);
+			}
+		}
+		if (out && !holder) {
+			holder = lan;
+			nego = true;
+			since = now;
+		} else if (holder == lan) {
+			since = now;
+		}
+		return true;
+	}
 	// The host an unknown SPI goes to, 0 for none.
 	__be32 owner(unsigned long now) const
 	{
-		__be32 entitled = 0;
+		__be32 entitled_lan = 0, ready = holder;
 		int n = 0;
 		for (auto &[lan, h] : hosts)
-			if (open(h, now) && h.credit > 0) {
-				entitled = lan;
+			if (entitled(h, now)) {
+				entitled_lan = lan;
 				n++;
 			}
-		if (n == 1 && (!pending || pending == entitled))
-			return entitled;
-		return pending;
+		if (ready && nego && !entitled(hosts.at(ready), now))
+			ready = 0;
+		if (n == 1 && (!ready || ready == entitled_lan))
+			return entitled_lan;
+		return ready;
 	}
 };
 
@@ -346,34 +417,38 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 	cfg.hold_max = 0;
 	cfg.nego_spis = 2;
 	NaiveNego model;
+	model.window_s = cfg.nego_window;
+	model.spis = cfg.nego_spis;
 	std::map<__be32, u16> zone;
 	std::map<u32, __be32> bound; // inbound SPI -> host
-	u32 next_spi = 0x100000, next_msgid = 1;
+	u32 next_spi = 0x100000;
 	unsigned long window = cfg.nego_window * HZ, wait = msecs_to_jiffies(cfg.serial_wait);
 	for (auto lan : lans) {
 		ike_sa(lan, 0xc000 + ntohl(lan));
 		zone[lan] = msg(lan, true, 0xc000 + ntohl(lan), kV1, 5, 0).zone;
 		model.hosts[lan];
 	}
-	for (int step = 0; step < 5000; step++) {
+	for (int step = 0; step < 8000; step++) {
 		__be32 lan = lans[pick(4)];
 		auto &h = model.hosts[lan];
-		switch (pick(6)) {
-		case 0: { // a negotiation completes, v1 or v2, either side first
-			bool v2 = pick(2);
-			u64 ic = 0xc000 + ntohl(lan);
-			if (v2)
-				exchange(lan, ic, pick(2) ? kAuth : kChild, next_msgid++, pick(2));
-			else
-				quick_mode(lan, ic, next_msgid++, pick(2));
-			if (!model.open(h, jiffies))
-				h.credit = 0, h.paired = 0;
-			h.credit = std::min(h.credit + (int)cfg.nego_spis, VM_NEGO_CREDIT_MAX);
-			h.until = jiffies + window;
+		u64 ic = 0xc000 + ntohl(lan);
+		switch (pick(7)) {
+		case 0:
+		case 1: { // a message of an exchange: v1 Quick Mode or v2, either way
+			// (at most four exchanges of a host at once, as the tables keep)
+			bool v2 = pick(2), out = pick(2), response = v2 && pick(2);
+			u32 msgid = v2 ? 9 : 1 + pick(2);
+			auto d = msg(lan, out, ic, v2 ? kV2 : kV1, v2 ? kChild : kQuick, msgid,
+				     response ? kResponse : 0);
+			bool passed = model.message(lan, out, v2, response, msgid, jiffies);
+			ASSERT_EQ(d.verdict, passed ? VM_ZONE : VM_DROP)
+				<< "step " << step << " lan " << ntohl(lan) << " out " << out << " v2 " << v2
+				<< " response " << response << " msgid " << msgid << " model holder "
+				<< ntohl(model.holder) << " nego " << model.nego;
 			break;
 		}
-		case 1:
-		case 2: { // an unknown inbound SPI from the remote
+		case 2:
+		case 3: { // an unknown inbound SPI from the remote
 			__be32 want = model.owner(jiffies);
 			u32 spi = next_spi++;
 			auto d = in(spi);
@@ -381,42 +456,53 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 				ASSERT_EQ(d.verdict, VM_DROP) << "step " << step;
 				break;
 			}
-			ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
+			ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step << [&] {
+				std::string w = " want " + std::to_string(ntohl(want)) + " holder " +
+						std::to_string(ntohl(model.holder)) + " nego " +
+						std::to_string(model.nego) + " entitled";
+				for (auto &[l, hh] : model.hosts)
+					if (model.entitled(hh, jiffies))
+						w += " " + std::to_string(ntohl(l)) + ":" + std::to_string(hh.credit);
+				vm_pending_info pi[2];
+				u32 g;
+				if (vm_pending_snapshot(&t, 0, pi, 2, &g))
+					w += " core pending " + std::to_string(ntohl(pi[0].lan));
+				return w;
+			}();
 			ASSERT_EQ(d.zone, zone[want]) << "misbound at step " << step;
 			auto &o = model.hosts[want];
 			// it earned it: negotiated just now, or awaited it
-			ASSERT_TRUE((model.open(o, jiffies) && o.credit > 0) || model.pending == want);
-			if (model.open(o, jiffies) && o.credit > 0) {
+			ASSERT_TRUE(model.entitled(o, jiffies) || model.holder == want);
+			if (model.entitled(o, jiffies)) {
 				o.credit--;
-				if (model.pending != want)
+				if (model.holder != want || model.nego)
 					o.paired++;
 			}
-			if (model.pending == want)
-				model.pending = 0;
+			if (model.holder == want)
+				model.holder = 0;
 			bound[spi] = want;
 			break;
 		}
-		case 3: { // a host sends on a new outbound SPI
+		case 4: { // a host sends on a new outbound SPI
 			auto d = out(lan, next_spi++);
 			if (model.open(h, jiffies) && h.paired > 0) {
 				ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
 				h.paired--;
-			} else if (model.pending && model.pending != lan) {
+			} else if (model.holder && model.holder != lan) {
 				ASSERT_EQ(d.verdict, VM_DROP) << "step " << step;
 			} else {
 				ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
-				if (!model.pending) {
-					model.pending = lan;
-					model.pending_since = jiffies;
-				}
+				model.holder = lan;
+				model.nego = false;
+				model.since = jiffies;
 			}
 			break;
 		}
-		case 4: { // time passes: slots time out, entitlements lapse
-			jiffies += 1 + pick(2) * pick(window + wait);
+		case 5: { // time passes: slots time out, entitlements lapse
+			jiffies += 1 + pick(2) * pick(window + 2 * wait) + pick(2) * pick(wait);
 			vm_esp_serial_tick(&t, &cfg, jiffies);
-			if (model.pending && (long)(jiffies - (model.pending_since + wait)) >= 0)
-				model.pending = 0;
+			if (model.holder && (long)(jiffies - (model.since + wait)) >= 0)
+				model.holder = 0;
 			break;
 		}
 		default: { // known SPIs keep going to their hosts
@@ -434,8 +520,10 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			if (!model.open(hh, jiffies))
 				hh.credit = 0, hh.paired = 0;
 	}
+	EXPECT_GT(stat(VPNMASQ_STAT_NEGO_COMPLETED), 100u);
 	EXPECT_GT(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 100u);
 	EXPECT_GT(stat(VPNMASQ_STAT_ESP_ASSOCIATED), 100u);
+	EXPECT_GT(stat(VPNMASQ_STAT_ESP_HOLD_DROPPED), 100u);
 	EXPECT_GT(stat(VPNMASQ_STAT_ESP_AMBIGUOUS) + stat(VPNMASQ_STAT_ESP_REFUSED_NO_IKE), 100u);
 	EXPECT_GT(stat(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), 10u);
 }

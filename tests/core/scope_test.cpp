@@ -32,7 +32,7 @@ protected:
 		EXPECT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
 		vm_pkt pkt{src, dst, to_local, jiffies, foreign, false};
 		vm_decision d{};
-		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		vm_ike_classify(&t, &cfg, &pkt, &hdr, nullptr, &d);
 		vm_refusal_count(&t, &d);
 		return d;
 	}

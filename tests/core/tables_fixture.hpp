@@ -132,7 +132,7 @@ protected:
 		ASSERT_EQ(vm_isakmp_parse(b.data(), b.size(), &hdr), 0);
 		vm_pkt pkt{lan, remote, false, jiffies, false, false};
 		vm_decision d{};
-		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		vm_ike_classify(&t, &cfg, &pkt, &hdr, nullptr, &d);
 		ASSERT_EQ(d.verdict, VM_ZONE);
 	}
 	// The gateway's own ISAKMP packet to the remote.

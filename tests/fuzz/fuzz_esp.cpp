@@ -58,14 +58,18 @@ const vm_esp_info *find(const std::vector<vm_esp_info> &rows, __be32 remote, __b
 	return nullptr;
 }
 
-__be32 pending_lan(vm_tables *t, __be32 remote)
+// The remote's slot holder, and whether it negotiates (else it sent first).
+__be32 pending_lan(vm_tables *t, __be32 remote, bool *nego = nullptr)
 {
 	vm_pending_info buf[8];
 	u32 gen;
 	unsigned int got = vm_pending_snapshot(t, 0, buf, 8, &gen);
 	for (unsigned int i = 0; i < got; i++)
-		if (buf[i].remote == remote)
+		if (buf[i].remote == remote) {
+			if (nego)
+				*nego = buf[i].kind == VM_SLOT_NEGO;
 			return buf[i].lan;
+		}
 	return 0;
 }
 
@@ -120,7 +124,10 @@ void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 		pkt.daddr = kGateway;
 		pkt.to_local = true;
 	}
-	vm_ike_classify(t, cfg, &pkt, &hdr, &d);
+	void *cell = pkt_new();
+	vm_ike_classify(t, cfg, &pkt, &hdr, cell, &d);
+	if (d.verdict != VM_HOLD)
+		pkt_done(cell);
 	vm_refusal_count(t, &d);
 }
 
@@ -161,8 +168,12 @@ void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 		return;
 	auto before = esp_rows(t);
 	const vm_esp_info *known = find(before, pkt.saddr, spi, VM_ESP_IN);
-	__be32 pending = pending_lan(t, pkt.saddr);
+	bool negotiating = false;
+	__be32 pending = pending_lan(t, pkt.saddr, &negotiating);
 	auto earned = entitled(t, pkt.saddr);
+	// a negotiating holder may get one only once its exchange is complete
+	if (negotiating && !earned.count(pending))
+		pending = 0;
 	bool ours = vm_pkt_lan_side(cfg, &pkt) && !pkt.foreign;
 	vm_decision d{};
 	// The hook's second look comes after a refusal, never on the fast path.

@@ -35,27 +35,32 @@ void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg,
 		return;
 	vm_decision d{};
 	vm_pkt pkt{};
+	void *cell = pkt_new();
 	pkt.now = jiffies;
 	switch (dir) {
 	case 0: // forwarded from a LAN host
 		pkt.saddr = pick(in, kLan);
 		pkt.daddr = pick(in, kRemote);
-		vm_ike_classify(t, cfg, &pkt, &hdr, &d);
+		vm_ike_classify(t, cfg, &pkt, &hdr, cell, &d);
 		break;
 	case 1: // from a remote to the public address
 		pkt.saddr = pick(in, kRemote);
 		pkt.daddr = kGateway;
 		pkt.to_local = true;
-		vm_ike_classify(t, cfg, &pkt, &hdr, &d);
+		vm_ike_classify(t, cfg, &pkt, &hdr, cell, &d);
 		break;
 	default: // the gateway's own
 		pkt.saddr = kGateway;
 		pkt.daddr = pick(in, kRemote);
 		vm_ike_local_out(t, cfg, &pkt, &hdr);
+		pkt_done(cell);
 		return;
 	}
-	if (d.verdict == VM_HOLD)
-		abort(); // only ESP is ever held
+	if (d.verdict == VM_HOLD &&
+	    (dir != 0 || !vm_nego_exchange(hdr.version, hdr.exchange)))
+		abort(); // only a host's negotiations wait, besides ESP
+	if (d.verdict != VM_HOLD)
+		pkt_done(cell);
 }
 
 void esp(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg,

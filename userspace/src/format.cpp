@@ -262,6 +262,7 @@ const Column kPendingColumns[] = {
 	{"REMOTE", FIELD_STR("remote")}, {"LAN", FIELD_STR("lan")},
 	{"SPI", FIELD_STR("spi")},	 {"AGE", FIELD_MS("age_ms")},
 	{"HELD", FIELD_NUM("held")},	 {"WAITING", FIELD_NUM("waiting")},
+	{"FOR", FIELD_STR("for")},
 };
 
 // DIR: out, the LAN host called the remote server; in, the remote client

@@ -427,6 +427,10 @@ Json pending_entry(const Attrs &tb)
 	j["age_ms"] = uint_or_zero(a[VPNMASQ_PENDING_A_AGE_MS], 4);
 	j["held"] = uint_or_zero(a[VPNMASQ_PENDING_A_HELD], 4);
 	j["waiting"] = uint_or_zero(a[VPNMASQ_PENDING_A_WAITING], 4);
+	// enum vpnmasq_slot; an older module sends none: it only knew "sent"
+	j["for"] = uint_or_zero(a[VPNMASQ_PENDING_A_KIND], 1) == VPNMASQ_SLOT_NEGOTIATING
+			   ? "negotiation"
+			   : "reply";
 	return j;
 }
 

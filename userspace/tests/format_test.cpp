@@ -235,7 +235,7 @@ TEST(Format, CounterColumnsOnlyWithDashS)
 	EXPECT_EQ(entries_text(*find_table("pptp"), Json::array(), {.counters = true}),
 		  "LAN  DIR  REMOTE  CONTROL  PNS-ID  MASQ-ID  PAC-ID  CALL  GRE-OUT  GRE-IN\n");
 	EXPECT_EQ(entries_text(*find_table("pending"), Json::array(), {.counters = true}),
-		  "REMOTE  LAN  SPI  AGE  HELD  WAITING\n");
+		  "REMOTE  LAN  SPI  AGE  HELD  WAITING  FOR\n");
 	Json rows = Json::array({Json{{"remote", "203.0.113.7"},
 				      {"lan", "192.168.1.11"},
 				      {"spi", "000000a1"},

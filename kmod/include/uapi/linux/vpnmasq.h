@@ -354,6 +354,12 @@ enum vpnmasq_esp_attr {
 
 #define VPNMASQ_ESP_A_MAX (__VPNMASQ_ESP_A_MAX - 1)
 
+/* Why a host holds a remote's slot. */
+enum vpnmasq_slot {
+	VPNMASQ_SLOT_SENT,		/* its new outbound SPI awaits the reply */
+	VPNMASQ_SLOT_NEGOTIATING,	/* it negotiates new SAs with the remote */
+};
+
 /* A remote whose next unknown inbound SPI belongs to a waiting host. */
 enum vpnmasq_pending_attr {
 	VPNMASQ_PENDING_A_UNSPEC,
@@ -363,6 +369,7 @@ enum vpnmasq_pending_attr {
 	VPNMASQ_PENDING_A_AGE_MS,	/* u32: since the slot was taken */
 	VPNMASQ_PENDING_A_HELD,		/* u32: other hosts' packets held */
 	VPNMASQ_PENDING_A_WAITING,	/* u32: hosts waiting for the slot */
+	VPNMASQ_PENDING_A_KIND,		/* u8: enum vpnmasq_slot */
 
 	__VPNMASQ_PENDING_A_MAX
 };
