@@ -107,6 +107,12 @@ rk_round() {
 	local up=0
 	for i in $(seq 1 $N); do wait "${pids[i - 1]}" && up=$((up + 1)); done
 	check_eq "IKEv$v: all $N hosts established both tunnels" "$N" "$up"
+	# clients speak first once connected: their first packets bind the
+	# tunnels' first SAs (the responder's rekeys below are on its own)
+	for i in $(seq 1 $N); do
+		ip netns exec "lan$i" ping -q -c 2 -W 5 -I "10.1.$i.1" 10.2.0.1 >/dev/null 2>&1
+		ip netns exec "lan$i" ping -q -c 2 -W 5 -I "10.1.$i.2" 10.2.0.2 >/dev/null 2>&1
+	done
 
 	gwctl stats reset
 	local ns0=() t0=$SECONDS
