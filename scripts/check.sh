@@ -101,47 +101,99 @@ step "make deb: vpnmasq-dkms and vpnmasq (debhelper, dh-dkms)" "$logs/deb.log" \
 step "lintian: no error or warning on either package" "$logs/lintian.log" make lintian
 step "make deb of version +test1 for the upgrade test" "$logs/deb-bump.log" \
 	env DEB_BUILD_OPTIONS=nocheck nice -n 10 scripts/mkdeb.sh --bump +test1
-for k in "${kernels[@]}"; do
-	log=$logs/vm-deb-$k.log
-	skip="upgrade newer-kernel reinstall"
-	[ "$k" = "${kernels[-1]}" ] && skip=
-	echo "--- VM package test on $k${skip:+ (without: $skip)}"
-	scripts/vm/run-guest -k "$k" -t 3600 -- env VM_TEST_TIMEOUT=3300 DEB_TEST_SKIP="$skip" \
-		tests/vm/run-all.sh tests/vm/deb_packages.sh 2>&1 | tee "$log" |
-		grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:'
-	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^PASS: ' "$log")
-	f=$(grep -c '^FAIL: ' "$log")
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$rc" -eq 0 ] && [ "$p" -gt 0 ]; then
-		pass "VM package test on $k: apt-get install, systemctl start, tunnels, ${skip:+no }upgrade, remove, purge, ${skip:+no }reinstall ($p checks)"
-	else
-		fail "VM package test on $k exited $rc with $p passed, $f failed (see $log)"
-	fi
-done
-
 step "the in-tree patches generate, apply and build in the 6.1 and 6.12 trees" \
 	"$logs/intree.log" scripts/check-intree.sh
 
-# in the VM: every tests/vm/t_*.sh, once per kernel (about 21 min each on
-# 2 idle cores; the limit leaves room for a busier machine)
-for k in "${kernels[@]}"; do
-	log=$logs/vm-$k.log
-	echo "--- VM tests on $k"
-	scripts/vm/run-guest -k "$k" -t 2700 -- tests/vm/run-all.sh 2>&1 | tee "$log" |
-		grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:'
-	rc=${PIPESTATUS[0]}
+# The VM runs: every tests/vm/t_*.sh once per kernel, and the package test
+# in a boot of its own per kernel (deb_packages.sh; the newest kernel's run
+# does install, upgrade, remove, purge, reinstall, the older kernel's
+# install, remove, purge; DEB_TEST_SKIP= does all of it and a newer
+# kernel's headers arriving). Two run at a time: a run spends much of its
+# time waiting for peers, timers and its own guest, so two share the 2 cores
+# well; two runs of one kernel never overlap (they share build/vm/'s
+# initramfs). Each run's lines come out when it ends; its log keeps them.
+vm_names=() vm_kvers=() vm_logs=() vm_what=() vm_cmds=()
+# vm_job NAME KVER LOG WHAT CMD...: queue a run
+vm_job() {
+	local IFS=$'\x1f'
+	vm_names+=("$1") vm_kvers+=("$2") vm_logs+=("$3") vm_what+=("$4")
+	shift 4
+	vm_cmds+=("$*")
+}
+# vm_report I: the outcome of run I, counted
+vm_report() {
+	local i=$1 log=${vm_logs[$1]} rc p f
+	rc=$(cat "$log.rc" 2>/dev/null || echo 1)
+	echo "--- ${vm_names[i]}: exit $rc"
+	grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:' "$log"
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$rc" -eq 0 ] && [ "$p" -gt 0 ]; then
-		pass "VM run on $k: $p checks passed, kernel log clean"
+		pass "${vm_names[i]}: ${vm_what[i]} ($p checks, kernel log clean)"
 	else
-		fail "VM run on $k exited $rc with $p passed, $f failed (see $log)"
+		fail "${vm_names[i]} exited $rc with $p passed, $f failed (see $log)"
 	fi
+}
+# vm_run_all: the queued runs, at most VM_PARALLEL (2) at once
+vm_run_all() {
+	local max=${VM_PARALLEL:-2}
+	local -A pid_of=() kver_busy=()
+	local todo=("${!vm_names[@]}") running=() i j next started
+	while [ ${#todo[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+		started=0
+		if [ ${#running[@]} -lt "$max" ]; then
+			for j in "${!todo[@]}"; do
+				i=${todo[j]}
+				[ -n "${kver_busy[${vm_kvers[i]}]:-}" ] && continue
+				echo "--- ${vm_names[i]} started"
+				(
+					local IFS=$'\x1f'
+					# shellcheck disable=SC2086 # the words of the queued command
+					set -- ${vm_cmds[i]}
+					"$@" >"${vm_logs[i]}" 2>&1
+					echo $? >"${vm_logs[i]}.rc"
+				) &
+				pid_of[$i]=$!
+				kver_busy[${vm_kvers[i]}]=1
+				running+=("$i")
+				unset "todo[j]"
+				todo=("${todo[@]}")
+				started=1
+				break
+			done
+		fi
+		[ "$started" = 1 ] && continue
+		wait -n "${pid_of[@]}" 2>/dev/null
+		next=()
+		for i in "${running[@]}"; do
+			if kill -0 "${pid_of[$i]}" 2>/dev/null; then
+				next+=("$i")
+			else
+				wait "${pid_of[$i]}" 2>/dev/null
+				unset "kver_busy[${vm_kvers[i]}]"
+				unset "pid_of[$i]"
+				vm_report "$i"
+			fi
+		done
+		running=("${next[@]}")
+	done
+}
+
+for k in "${kernels[@]}"; do
+	vm_job "VM run on $k" "$k" "$logs/vm-$k.log" "every tests/vm/t_*.sh" \
+		scripts/vm/run-guest -k "$k" -t 3600 -- env VM_TEST_TIMEOUT=1200 tests/vm/run-all.sh
 done
+for k in "${kernels[@]}"; do
+	skip="upgrade newer-kernel reinstall"
+	[ "$k" = "${kernels[-1]}" ] && skip=
+	vm_job "VM package test on $k" "$k" "$logs/vm-deb-$k.log" \
+		"apt-get install, systemctl start, tunnels, ${skip:+no }upgrade, remove, purge, ${skip:+no }reinstall" \
+		scripts/vm/run-guest -k "$k" -t 3600 -- env VM_TEST_TIMEOUT=3300 DEB_TEST_SKIP="$skip" \
+		tests/vm/run-all.sh tests/vm/deb_packages.sh
+done
+vm_run_all
 
 echo
 echo "$passed passed, $failed failed"
