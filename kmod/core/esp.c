@@ -150,8 +150,7 @@ struct vm_flow *vm_slot_ready(struct vm_peer *p, unsigned long now)
 {
 	struct vm_flow *f = p->pending;
 
-	if (f && p->pending_kind == VM_SLOT_NEGO &&
-	    !(vm_nego_open(f->nego, now) && f->nego->spis))
+	if (f && p->pending_kind == VM_SLOT_NEGO && !vm_nego_entitled(f, now))
 		return NULL;
 	return f;
 }
@@ -289,12 +288,19 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		pending = vm_slot_ready(p, pkt->now);
 		owner = vm_nego_spi_owner(p, pkt->now, &entitled);
 	}
+	/*
+	 * The one host that negotiated, unless another holds the slot; else
+	 * the holder, unless another host negotiated too (its new SA may be
+	 * the one the remote uses first): then nobody, never a guess.
+	 */
 	if (owner && (!pending || pending == owner)) {
 		f = owner;
 		how = VPNMASQ_HOW_NEGOTIATION;
-	} else {
+	} else if (pending && entitled == vm_nego_entitled(pending, pkt->now)) {
 		f = pending;
 		how = VPNMASQ_HOW_PENDING;
+	} else {
+		f = NULL;
 	}
 	/* A second look binds nothing: whoever may own it now, it is refused. */
 	if (!f || pkt->recheck) {
@@ -433,18 +439,34 @@ out:
 	spin_unlock_bh(&t->lock);
 }
 
+/*
+ * When a slot's wait is over: serial_wait without progress, and for a host
+ * whose negotiation is complete VM_NEGO_SLOT_WAITS of them: the remote's
+ * first packet on its new SA may come only after the remote's own crypto,
+ * and whoever gets the slot next would be given that SPI.
+ */
+static unsigned long vm_slot_deadline(struct vm_peer *p,
+				      const struct vpnmasq_config *cfg,
+				      unsigned long now)
+{
+	unsigned long wait = msecs_to_jiffies(cfg->serial_wait);
+
+	if (p->pending_kind == VM_SLOT_NEGO && vm_slot_ready(p, now))
+		wait *= VM_NEGO_SLOT_WAITS;
+	return p->pending_since + wait;
+}
+
 unsigned long vm_esp_serial_tick(struct vm_tables *t,
 				 const struct vpnmasq_config *cfg,
 				 unsigned long now)
 {
-	unsigned long wait = msecs_to_jiffies(cfg->serial_wait);
 	unsigned long next = 0, deadline;
 	struct vm_peer *p, *tmp;
 	struct vm_flow *f;
 
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(p, tmp, &t->pending_peers, pending_node) {
-		if (time_before(now, p->pending_since + wait))
+		if (time_before(now, vm_slot_deadline(p, cfg, now)))
 			continue;
 		vm_stat(t, VPNMASQ_STAT_ESP_WAIT_EXPIRED);
 		f = p->pending;
@@ -454,7 +476,7 @@ unsigned long vm_esp_serial_tick(struct vm_tables *t,
 		vm_flow_put_if_unused(t, f);
 	}
 	list_for_each_entry(p, &t->pending_peers, pending_node) {
-		deadline = p->pending_since + wait;
+		deadline = vm_slot_deadline(p, cfg, now);
 		if (!next || time_before(deadline, next))
 			next = deadline ?: 1;
 	}

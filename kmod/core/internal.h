@@ -12,6 +12,11 @@
 #include "isakmp.h"
 
 #define VM_ZONE_SPACE 65536
+/*
+ * A negotiating host whose exchange is complete keeps the slot this many
+ * serial_waits for the remote's first packet on the new SA.
+ */
+#define VM_NEGO_SLOT_WAITS 5
 
 static const struct rhashtable_params vm_host_params = {
 	.key_len = sizeof(__be32),
@@ -158,6 +163,8 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  struct vm_flow *f, const struct vm_isakmp *hdr,
 		  enum vm_dir dir, unsigned long now);
 bool vm_nego_open(const struct vm_nego *n, unsigned long now);
+/* 1 if @f may get an unknown inbound SPI by its negotiations, else 0. */
+unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now);
 struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long now,
 				  unsigned int *n);
 struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,

@@ -177,6 +177,11 @@ out:
 	return v;
 }
 
+unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now)
+{
+	return vm_nego_open(f->nego, now) && f->nego->spis;
+}
+
 /*
  * The one flow of @p with an open entitlement to unknown inbound SPIs, if
  * exactly one has; *@n is how many have.
@@ -188,7 +193,7 @@ struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long now,
 
 	*n = 0;
 	list_for_each_entry(f, &p->flows, peer_node) {
-		if (vm_nego_open(f->nego, now) && f->nego->spis) {
+		if (vm_nego_entitled(f, now)) {
 			owner = f;
 			(*n)++;
 		}

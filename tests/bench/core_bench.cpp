@@ -103,7 +103,7 @@ struct Filled {
 		vm_isakmp hdr = isakmp(cookie(i));
 		vm_pkt pkt{lan(i), kRemote, false, jiffies, false, false};
 		vm_decision d{};
-		vm_ike_classify(&t, &cfg, &pkt, &hdr, &d);
+		vm_ike_classify(&t, &cfg, &pkt, &hdr, nullptr, &d);
 		return d.verdict;
 	}
 	// A new outbound SPI takes the remote's serialization slot; the
@@ -160,7 +160,7 @@ void ike_in(benchmark::State &state, bool hot)
 	size_t k = 0;
 	for (auto _ : state) {
 		vm_decision d{};
-		vm_ike_classify(&f.t, &f.cfg, &pkt, &hdrs[k], &d);
+		vm_ike_classify(&f.t, &f.cfg, &pkt, &hdrs[k], nullptr, &d);
 		if (d.verdict != VM_ZONE) {
 			state.SkipWithError("cookie not found");
 			break;

@@ -205,6 +205,26 @@ TEST_F(Nego, NegotiationsAreSerializedPerRemote)
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 0u);
 }
 
+TEST_F(Nego, AHolderNeverTakesWhatAnotherNegotiatingHostMayOwn)
+{
+	const unsigned long wait = msecs_to_jiffies(cfg.serial_wait);
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x1111, false); // the remote rekeys a
+	jiffies += 4 * wait;
+	vm_esp_serial_tick(&t, &cfg, jiffies);
+	ASSERT_EQ(t.n_held, 0u);
+	EXPECT_NE(nego_of(a), nullptr);
+	jiffies += 2 * wait; // the remote is slow to use a's new SA
+	vm_esp_serial_tick(&t, &cfg, jiffies);
+	auto db = out(b, 0xb1);
+	ASSERT_EQ(db.verdict, VM_ZONE) << "b takes the slot a gave up";
+	EXPECT_EQ(in(0x2a).verdict, VM_DROP) << "a's or b's reply: a still expects its new SA";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_WAIT_EXPIRED), 1u)
+		<< "a kept the slot five serial_waits after its exchange";
+}
+
 TEST_F(Nego, TheHostNeedNotWaitWhenTheRemoteSentFirst)
 {
 	ike_sa(a, 0xa0);
@@ -405,7 +425,10 @@ struct NaiveNego {
 			ready = 0;
 		if (n == 1 && (!ready || ready == entitled_lan))
 			return entitled_lan;
-		return ready;
+		// the holder, unless somebody else negotiated too
+		if (ready && n == (entitled(hosts.at(ready), now) ? 1 : 0))
+			return ready;
+		return 0;
 	}
 };
 
@@ -471,7 +494,8 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			}();
 			ASSERT_EQ(d.zone, zone[want]) << "misbound at step " << step;
 			auto &o = model.hosts[want];
-			// it earned it: negotiated just now, or awaited it
+			// it earned it: negotiated just now, or awaited it, and
+			// nobody else may have a new SA at the remote
 			ASSERT_TRUE(model.entitled(o, jiffies) || model.holder == want);
 			if (model.entitled(o, jiffies)) {
 				o.credit--;
@@ -501,8 +525,13 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 		case 5: { // time passes: slots time out, entitlements lapse
 			jiffies += 1 + pick(2) * pick(window + 2 * wait) + pick(2) * pick(wait);
 			vm_esp_serial_tick(&t, &cfg, jiffies);
-			if (model.holder && (long)(jiffies - (model.since + wait)) >= 0)
-				model.holder = 0;
+			if (model.holder) {
+				// a complete negotiation waits five times as long
+				bool ready = model.nego && model.entitled(model.hosts[model.holder], jiffies);
+				unsigned long w = ready ? 5 * wait : wait;
+				if ((long)(jiffies - (model.since + w)) >= 0)
+					model.holder = 0;
+			}
 			break;
 		}
 		default: { // known SPIs keep going to their hosts
