@@ -290,13 +290,14 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	}
 	/*
 	 * The one host that negotiated, unless another holds the slot; else
-	 * the holder, unless another host negotiated too (its new SA may be
-	 * the one the remote uses first): then nobody, never a guess.
+	 * the holder, if it negotiated too or nobody did (serialization, as
+	 * without negotiations); a holder that did not negotiate while another
+	 * host did gets nothing: the SPI may be the other's new SA.
 	 */
 	if (owner && (!pending || pending == owner)) {
 		f = owner;
 		how = VPNMASQ_HOW_NEGOTIATION;
-	} else if (pending && entitled == vm_nego_entitled(pending, pkt->now)) {
+	} else if (pending && (!entitled || vm_nego_entitled(pending, pkt->now))) {
 		f = pending;
 		how = VPNMASQ_HOW_PENDING;
 	} else {

@@ -425,8 +425,8 @@ struct NaiveNego {
 			ready = 0;
 		if (n == 1 && (!ready || ready == entitled_lan))
 			return entitled_lan;
-		// the holder, unless somebody else negotiated too
-		if (ready && n == (entitled(hosts.at(ready), now) ? 1 : 0))
+		// the holder, if it negotiated too or nobody did
+		if (ready && (n == 0 || entitled(hosts.at(ready), now)))
 			return ready;
 		return 0;
 	}
@@ -494,8 +494,7 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			}();
 			ASSERT_EQ(d.zone, zone[want]) << "misbound at step " << step;
 			auto &o = model.hosts[want];
-			// it earned it: negotiated just now, or awaited it, and
-			// nobody else may have a new SA at the remote
+			// it earned it: negotiated just now, or awaited it
 			ASSERT_TRUE(model.entitled(o, jiffies) || model.holder == want);
 			if (model.entitled(o, jiffies)) {
 				o.credit--;

@@ -11,8 +11,9 @@ initiator DST ICOOKIE [--version 1|2] [--tries N]
 send DST ICOOKIE [--rcookie R] [--version V] [--count N] [--raw HEX]
     Sends messages from port 500 without waiting: N of them with cookies
     ICOOKIE, ICOOKIE+1, ... (--raw: one message of any payload).
-listen ICOOKIE --timeout S
-    Binds UDP 500 and reports (exit 0) if a message with ICOOKIE arrives.
+listen ICOOKIE --timeout S [--ready FILE]
+    Binds UDP 500 (then creates FILE) and reports (exit 0) if a message
+    with ICOOKIE arrives.
 """
 import argparse
 import select
@@ -86,6 +87,9 @@ def send(args):
 
 def listen(args):
     s = sock500()
+    if args.ready:
+        # bound: the test may make the remote send now
+        open(args.ready, "w").close()
     want = int(args.icookie, 16)
     deadline = time.time() + args.timeout
     while time.time() < deadline:
@@ -121,6 +125,7 @@ def main():
     li = sub.add_parser("listen")
     li.add_argument("icookie")
     li.add_argument("--timeout", type=float, default=3.0)
+    li.add_argument("--ready", default="")
     a = p.parse_args()
     return {"responder": responder, "initiator": initiator, "send": send,
             "listen": listen}[a.cmd](a)

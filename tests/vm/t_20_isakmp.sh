@@ -23,6 +23,21 @@ responder_start() {
 	sleep 0.5
 }
 
+# listen_on NS COOKIE TIMEOUT: a listener for COOKIE in NS, bound to UDP 500
+# before this returns (python's start under TCG can take seconds); its
+# pid in LISTENER
+listen_on() {
+	local ready
+	ready=$(mktemp -u /tmp/ike-ready.XXXXXX)
+	ip netns exec "$1" "${PEER[@]}" listen "$2" --timeout "$3" --ready "$ready" &
+	LISTENER=$!
+	for _ in $(seq 1 300); do
+		[ -e "$ready" ] && break
+		sleep 0.1
+	done
+	rm -f "$ready"
+}
+
 teardown() {
 	kill "$RESPONDER" 2>/dev/null
 	wait "$RESPONDER" 2>/dev/null
@@ -87,27 +102,24 @@ topo_setup 2
 responder_start
 hosts_initiate 1 1 400
 # a new exchange on lan1's IKE SA (its cookie), started by the remote
-ip netns exec lan1 "${PEER[@]}" listen "$(cookie 401)" --timeout 4 &
-l=$!
-sleep 0.5
+listen_on lan1 "$(cookie 401)" 4
+l=$LISTENER
 ip netns exec rem "${PEER[@]}" send "$GW_PUB" "$(cookie 401)" --rcookie 99
 wait $l
 check_eq "remote's message on lan1's IKE SA reaches lan1" 0 $?
 # a new Phase 1 from the remote: only lan1 has IKE state: unambiguous
-ip netns exec lan1 "${PEER[@]}" listen "$(cookie 499)" --timeout 4 &
-l=$!
-sleep 0.5
+listen_on lan1 "$(cookie 499)" 4
+l=$LISTENER
 ip netns exec rem "${PEER[@]}" send "$GW_PUB" "$(cookie 499)"
 wait $l
 check_eq "new Phase 1 from the remote reaches the only host with state" 0 $?
 # two hosts with state: refuse rather than guess
 ip netns exec lan2 "${PEER[@]}" initiator "$REMOTE" "$(cookie 402)" >/dev/null
 before=$(stat ike_ambiguous)
-ip netns exec lan1 "${PEER[@]}" listen "$(cookie 498)" --timeout 3 &
-l1=$!
-ip netns exec lan2 "${PEER[@]}" listen "$(cookie 498)" --timeout 3 &
-l2=$!
-sleep 0.5
+listen_on lan1 "$(cookie 498)" 6
+l1=$LISTENER
+listen_on lan2 "$(cookie 498)" 6
+l2=$LISTENER
 ip netns exec rem "${PEER[@]}" send "$GW_PUB" "$(cookie 498)"
 wait $l1
 r1=$?
