@@ -300,7 +300,11 @@ import json, sys
 j = json.load(sys.stdin)
 print(" ".join(sorted({e["lan"] for t in ("ike", "esp", "pending") for e in j[t] if e.get("lan")})))' <<<"$all")
 check_eq "vpnmasq's tables hold only the masqueraded LAN hosts" "$(lan_ip 1) $(lan_ip 2)" "$lans"
-check_eq "nobody was held, no slot waited in vain" "0 0" "$(stat esp_held) $(stat esp_wait_expired)"
+# The two LAN hosts start their SAs to one remote at once, so one may wait
+# for the other's (serialization); what must not happen is a slot taken by
+# routed or forwarded ESP, which would wait in vain and hold LAN hosts.
+check_eq "no slot waited in vain, every held packet went on" "0 0" \
+	"$(stat esp_wait_expired) $(($(stat esp_held) - $(stat esp_released)))"
 check "traffic out of scope was counted (not_lan)" test "$(stat not_lan)" -gt 0
 check "port-forwarded traffic was counted (port_forward)" test "$(stat port_forward)" -gt 0
 check_eq "nothing claimed was left unmasqueraded" 0 "$(stat not_masqueraded)"
