@@ -42,90 +42,66 @@ count_ctest() {
 	grep -E '^\s+[0-9]+ - .*\(Failed\)' "$log" | sed 's/^ */FAIL: /'
 }
 
-step "dependencies installed" "$logs/deps.log" scripts/deps.sh || true
-mapfile -t kernels < <(scripts/kernels.sh)
-[ ${#kernels[@]} -eq 2 ] && pass "both target kernels installed: ${kernels[*]}" ||
-	fail "expected the 6.1 and 6.12 kernels, found: ${kernels[*]:-none}"
-
-# userspace: tool, its unit tests, the module core compiled in userspace
-step "vpnmasq-ctl builds (-Werror)" "$logs/tool.log" make tool
-count_ctest build/userspace "vpnmasq-ctl unit tests"
-step "module core builds in userspace" "$logs/core.log" \
-	sh -c 'cmake -S tests/core -B build/core >/dev/null && cmake --build build/core -j2'
-count_ctest build/core "module core unit tests"
-# fuzzing and benchmarks: a short run here, the long ones in make fuzz/bench
-step "fuzz targets run 200 000 executions each from their seeds" "$logs/fuzz.log" \
-	scripts/fuzz.sh 200000
-step "core benchmarks build and run once" "$logs/bench.log" \
-	sh -c 'cmake -S tests/bench -B build/bench >/dev/null && cmake --build build/bench -j2 &&
-		build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024'
-step "benchmark traffic tools build (-Werror)" "$logs/perf.log" \
-	sh -c 'cmake -S tests/perf -B build/perf >/dev/null && cmake --build build/perf -j2'
-step "benchmark report renders" "$logs/report.log" \
-	sh -c 'build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024 \
-		--benchmark_repetitions=2 --benchmark_report_aggregates_only=true \
-		--benchmark_out=build/bench/smoke.csv --benchmark_out_format=csv >/dev/null &&
-		tests/perf/report.sh build/bench/smoke.csv | grep -E "ISAKMP lookup, inbound, busy flows \(ns\) +[0-9.]+ "'
-
-# kernel side: build without warnings, sparse, checkpatch
-for k in "${kernels[@]}"; do
-	step "module builds for $k without warnings" "$logs/build-$k.log" \
-		make module KVER="$k" WERROR=1
-	step "sparse (C=2) clean for $k" "$logs/sparse-$k.log" \
-		sh -c "make sparse KVER='$k' 2>&1 | tee /dev/stderr | { ! grep -E 'warning:|error:'; }"
-done
-step "checkpatch clean on kmod/" "$logs/checkpatch.log" scripts/checkpatch.sh
-
-# packaging: man pages in step with the code, the systemd unit, DKMS
-step "man pages document every command, option, tunable and counter" \
-	"$logs/man.log" scripts/check-man.sh
-if command -v systemd-analyze >/dev/null; then
-	step "systemd-analyze verify vpnmasq.service" "$logs/unit.log" \
-		scripts/check-packaging.sh unit
-else
-	echo "SKIP (not counted): systemd-analyze missing, vpnmasq.service not verified"
-fi
-for k in "${kernels[@]}"; do
-	step "DKMS builds the module for $k" "$logs/dkms-$k.log" \
-		scripts/check-packaging.sh dkms "$k"
-done
-# Debian packages: make deb (the tool's unit tests run in the build),
-# lintian, a build of version +test1 for the upgrade test, then apt in a VM
-# boot of its own per kernel (tests/vm/deb_packages.sh). Each DKMS build in
-# the postinst takes minutes under TCG: the newest kernel's run does
-# install, upgrade, remove, purge, reinstall (3 builds), the older kernel's
-# install, remove, purge (1 build); DEB_TEST_SKIP= does all of it and a
-# newer kernel's headers arriving. The times are in packaging/README.
-step "make deb: vpnmasq-dkms and vpnmasq (debhelper, dh-dkms)" "$logs/deb.log" \
-	nice -n 10 scripts/mkdeb.sh
-step "lintian: no error or warning on either package" "$logs/lintian.log" make lintian
-step "make deb of version +test1 for the upgrade test" "$logs/deb-bump.log" \
-	env DEB_BUILD_OPTIONS=nocheck nice -n 10 scripts/mkdeb.sh --bump +test1
-step "the in-tree patches generate, apply and build in the 6.1 and 6.12 trees" \
-	"$logs/intree.log" scripts/check-intree.sh
-
-# The VM runs: every tests/vm/t_*.sh once per kernel, and the package test
-# in a boot of its own per kernel (deb_packages.sh; the newest kernel's run
-# does install, upgrade, remove, purge, reinstall, the older kernel's
-# install, remove, purge; DEB_TEST_SKIP= does all of it and a newer
-# kernel's headers arriving). Two run at a time: a run spends much of its
-# time waiting for peers, timers and its own guest, so two share the 2 cores
-# well; two runs of one kernel never overlap (they share build/vm/'s
-# initramfs). Each run's lines come out when it ends; its log keeps them.
-vm_names=() vm_kvers=() vm_logs=() vm_what=() vm_cmds=()
-# vm_job NAME KVER LOG WHAT CMD...: queue a run
+# The VM runs, per kernel: the tests that need no second CPU in a boot
+# with one vCPU, those that race CPUs against each other (hostile floods,
+# teardown under traffic: SMP_TESTS) in a boot with two, and the package
+# test in a boot of its own (deb_packages.sh; the newest kernel's run does
+# install, upgrade, remove, purge, reinstall, the older kernel's install,
+# remove, purge; DEB_TEST_SKIP= does all of it and a newer kernel's headers
+# arriving). Under TCG a guest's CPUs cost host CPU whether they work or
+# wait for each other, so one vCPU is the cheaper boot where SMP is not the
+# point. They run in the background, VM_PARALLEL (2) at once, from as soon
+# as the module, the tool and the traffic tools are built, while the other
+# gates run here; a job waits for the file it needs (the package test for
+# the .debs). Each run's lines come out at the end; its log keeps them.
+SMP_TESTS=(t_85_hostile.sh t_90_teardown.sh)
+vm_names=() vm_logs=() vm_what=() vm_needs=() vm_cmds=()
+# vm_job NAME LOG WHAT NEEDS CMD...: queue a run (NEEDS: a file, or "")
 vm_job() {
 	local IFS=$'\x1f'
-	vm_names+=("$1") vm_kvers+=("$2") vm_logs+=("$3") vm_what+=("$4")
+	vm_names+=("$1") vm_logs+=("$2") vm_what+=("$3") vm_needs+=("$4")
 	shift 4
 	vm_cmds+=("$*")
+}
+# vm_scheduler: runs the queued jobs, at most VM_PARALLEL at once, each as
+# soon as a slot is free and its file is there; JOB's exit code goes to
+# LOG.rc
+vm_scheduler() {
+	local max=${VM_PARALLEL:-2} i
+	local -A pid_of=()
+	local todo=("${!vm_names[@]}") left
+	while [ ${#todo[@]} -gt 0 ] || [ ${#pid_of[@]} -gt 0 ]; do
+		for i in "${!pid_of[@]}"; do
+			kill -0 "${pid_of[$i]}" 2>/dev/null && continue
+			wait "${pid_of[$i]}" 2>/dev/null
+			unset "pid_of[$i]"
+		done
+		left=()
+		for i in "${todo[@]}"; do
+			if [ ${#pid_of[@]} -lt "$max" ] &&
+				{ [ -z "${vm_needs[i]}" ] || [ -e "${vm_needs[i]}" ]; }; then
+				(
+					IFS=$'\x1f'
+					# shellcheck disable=SC2086 # the words of the queued command
+					set -- ${vm_cmds[i]}
+					"$@" >"${vm_logs[i]}" 2>&1
+					echo $? >"${vm_logs[i]}.rc"
+				) &
+				pid_of[$i]=$!
+			else
+				left+=("$i")
+			fi
+		done
+		todo=("${left[@]}")
+		sleep 2
+	done
 }
 # vm_report I: the outcome of run I, counted
 vm_report() {
 	local i=$1 log=${vm_logs[$1]} rc p f
 	rc=$(cat "$log.rc" 2>/dev/null || echo 1)
 	echo "--- ${vm_names[i]}: exit $rc"
-	grep -E '^(PASS|FAIL|===)|^vpnmasq-vm:' "$log"
+	grep -E '^(PASS|FAIL|===|---)|^vpnmasq-vm:' "$log"
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	passed=$((passed + p))
@@ -136,64 +112,104 @@ vm_report() {
 		fail "${vm_names[i]} exited $rc with $p passed, $f failed (see $log)"
 	fi
 }
-# vm_run_all: the queued runs, at most VM_PARALLEL (2) at once
-vm_run_all() {
-	local max=${VM_PARALLEL:-2}
-	local -A pid_of=() kver_busy=()
-	local todo=("${!vm_names[@]}") running=() i j next started
-	while [ ${#todo[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
-		started=0
-		if [ ${#running[@]} -lt "$max" ]; then
-			for j in "${!todo[@]}"; do
-				i=${todo[j]}
-				[ -n "${kver_busy[${vm_kvers[i]}]:-}" ] && continue
-				echo "--- ${vm_names[i]} started"
-				(
-					local IFS=$'\x1f'
-					# shellcheck disable=SC2086 # the words of the queued command
-					set -- ${vm_cmds[i]}
-					"$@" >"${vm_logs[i]}" 2>&1
-					echo $? >"${vm_logs[i]}.rc"
-				) &
-				pid_of[$i]=$!
-				kver_busy[${vm_kvers[i]}]=1
-				running+=("$i")
-				unset "todo[j]"
-				todo=("${todo[@]}")
-				started=1
-				break
-			done
-		fi
-		[ "$started" = 1 ] && continue
-		wait -n "${pid_of[@]}" 2>/dev/null
-		next=()
-		for i in "${running[@]}"; do
-			if kill -0 "${pid_of[$i]}" 2>/dev/null; then
-				next+=("$i")
-			else
-				wait "${pid_of[$i]}" 2>/dev/null
-				unset "kver_busy[${vm_kvers[i]}]"
-				unset "pid_of[$i]"
-				vm_report "$i"
-			fi
-		done
-		running=("${next[@]}")
-	done
-}
 
+step "dependencies installed" "$logs/deps.log" scripts/deps.sh || true
+mapfile -t kernels < <(scripts/kernels.sh)
+[ ${#kernels[@]} -eq 2 ] && pass "both target kernels installed: ${kernels[*]}" ||
+	fail "expected the 6.1 and 6.12 kernels, found: ${kernels[*]:-none}"
+
+# --- what the VM runs use: module, tool, traffic tools, DKMS's tarballs
+step "vpnmasq-ctl builds (-Werror)" "$logs/tool.log" make tool
 for k in "${kernels[@]}"; do
-	vm_job "VM run on $k" "$k" "$logs/vm-$k.log" "every tests/vm/t_*.sh" \
-		scripts/vm/run-guest -k "$k" -t 3600 -- env VM_TEST_TIMEOUT=1200 tests/vm/run-all.sh
+	step "module builds for $k without warnings" "$logs/build-$k.log" \
+		make module KVER="$k" WERROR=1
+	step "sparse (C=2) clean for $k" "$logs/sparse-$k.log" \
+		sh -c "make sparse KVER='$k' 2>&1 | tee /dev/stderr | { ! grep -E 'warning:|error:'; }"
+done
+step "benchmark traffic tools build (-Werror)" "$logs/perf.log" \
+	sh -c 'cmake -S tests/perf -B build/perf >/dev/null && cmake --build build/perf -j2'
+for k in "${kernels[@]}"; do
+	step "DKMS builds the module for $k" "$logs/dkms-$k.log" \
+		scripts/check-packaging.sh dkms "$k"
+done
+
+# --- the VM runs start, in the background
+debs_ready=$logs/.debs-ready
+rm -f "$debs_ready" "$logs"/vm-*.log.rc
+all_tests=()
+for t in tests/vm/t_*.sh; do
+	[[ " ${SMP_TESTS[*]} " == *" ${t##*/} "* ]] || all_tests+=("${t##*/}")
+done
+for k in "${kernels[@]}"; do
+	vm_job "VM run on $k, 1 CPU" "$logs/vm-$k.log" "${all_tests[*]}" "" \
+		scripts/vm/run-guest -k "$k" -s 1 -t 4500 -- env VM_TEST_TIMEOUT=1500 \
+		tests/vm/run-all.sh "${all_tests[@]}"
 done
 for k in "${kernels[@]}"; do
 	skip="upgrade newer-kernel reinstall"
-	[ "$k" = "${kernels[-1]}" ] && skip=
-	vm_job "VM package test on $k" "$k" "$logs/vm-deb-$k.log" \
-		"apt-get install, systemctl start, tunnels, ${skip:+no }upgrade, remove, purge, ${skip:+no }reinstall" \
-		scripts/vm/run-guest -k "$k" -t 3600 -- env VM_TEST_TIMEOUT=3300 DEB_TEST_SKIP="$skip" \
+	[ "$k" = "${kernels[-1]}" ] && skip="newer-kernel"
+	vm_job "VM package test on $k" "$logs/vm-deb-$k.log" \
+		"apt-get install, systemctl start, tunnels, $([[ $skip == *upgrade* ]] && echo "no upgrade" || echo upgrade), remove, purge, $([[ $skip == *reinstall* ]] && echo "no reinstall" || echo reinstall)" \
+		"$debs_ready" \
+		scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=3300 DEB_TEST_SKIP="$skip" \
 		tests/vm/run-all.sh tests/vm/deb_packages.sh
 done
-vm_run_all
+for k in "${kernels[@]}"; do
+	vm_job "VM run on $k, 2 CPUs" "$logs/vm-smp-$k.log" "${SMP_TESTS[*]}" "" \
+		scripts/vm/run-guest -k "$k" -s 2 -t 2400 -- env VM_TEST_TIMEOUT=1200 \
+		tests/vm/run-all.sh "${SMP_TESTS[@]}"
+done
+vm_scheduler &
+scheduler=$!
+
+# --- userspace: the tool's unit tests, the module core compiled in userspace
+count_ctest build/userspace "vpnmasq-ctl unit tests"
+step "module core builds in userspace" "$logs/core.log" \
+	sh -c 'cmake -S tests/core -B build/core >/dev/null && cmake --build build/core -j2'
+count_ctest build/core "module core unit tests"
+# fuzzing and benchmarks: a short run here, the long ones in make fuzz/bench
+step "fuzz targets run 200 000 executions each from their seeds" "$logs/fuzz.log" \
+	scripts/fuzz.sh 200000
+step "core benchmarks build and run once" "$logs/bench.log" \
+	sh -c 'cmake -S tests/bench -B build/bench >/dev/null && cmake --build build/bench -j2 &&
+		build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024'
+step "benchmark report renders" "$logs/report.log" \
+	sh -c 'build/bench/core-bench --benchmark_min_time=0 --benchmark_filter=/1024 \
+		--benchmark_repetitions=2 --benchmark_report_aggregates_only=true \
+		--benchmark_out=build/bench/smoke.csv --benchmark_out_format=csv >/dev/null &&
+		tests/perf/report.sh build/bench/smoke.csv | grep -E "ISAKMP lookup, inbound, busy flows \(ns\) +[0-9.]+ "'
+step "checkpatch clean on kmod/" "$logs/checkpatch.log" scripts/checkpatch.sh
+
+# --- packaging: man pages in step with the code, the systemd unit, .debs
+step "man pages document every command, option, tunable and counter" \
+	"$logs/man.log" scripts/check-man.sh
+if command -v systemd-analyze >/dev/null; then
+	step "systemd-analyze verify vpnmasq.service" "$logs/unit.log" \
+		scripts/check-packaging.sh unit
+else
+	echo "SKIP (not counted): systemd-analyze missing, vpnmasq.service not verified"
+fi
+# Debian packages: make deb (the tool's unit tests run in the build),
+# lintian, a build of version +test1 for the upgrade test, the package
+# test's compiles into ccache, then apt in the VM (above). The times are in
+# packaging/README.
+step "make deb: vpnmasq-dkms and vpnmasq (debhelper, dh-dkms)" "$logs/deb.log" \
+	scripts/mkdeb.sh
+step "lintian: no error or warning on either package" "$logs/lintian.log" make lintian
+step "make deb of version +test1 for the upgrade test" "$logs/deb-bump.log" \
+	env DEB_BUILD_OPTIONS=nocheck scripts/mkdeb.sh --bump +test1
+step "ccache holds the package test's DKMS compiles, done here at the guest's paths" \
+	"$logs/dkms-ccache.log" scripts/dkms-ccache.sh "$(IFS=,; echo "${kernels[*]}")" \
+	build/deb/vpnmasq-dkms_*_all.deb build/deb/bump/vpnmasq-dkms_*_all.deb
+touch "$debs_ready"
+step "the in-tree patches generate, apply and build in the 6.1 and 6.12 trees" \
+	"$logs/intree.log" scripts/check-intree.sh
+
+# --- the VM runs' outcomes
+t=$SECONDS
+wait "$scheduler"
+echo "# the VM runs ended $((SECONDS - t)) s after the other gates"
+for i in "${!vm_names[@]}"; do vm_report "$i"; done
 
 echo
 echo "$passed passed, $failed failed"

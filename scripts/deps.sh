@@ -22,6 +22,8 @@ pkgs=(
 	scdoc dkms systemd groff-base man-db bash-completion
 	# make deb, make lintian (the VM package test uses apt, dpkg, util-linux)
 	debhelper dh-dkms lintian
+	# the package test's DKMS compiles, filled on the host (scripts/dkms-ccache.sh)
+	ccache
 )
 
 missing=()

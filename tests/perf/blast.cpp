@@ -6,7 +6,7 @@
 //   vpnmasq-blast esp|ike DST [--duration S | --count N | --once]
 //                 [--flows N] [--spi BASE] [--cookie BASE] [--batch N]
 //                 [--size BYTES] [--rate PPS] [--bind ADDR]
-//                 [--dev IFNAME --dst-mac MAC]
+//                 [--dev IFNAME --dst-mac MAC] [--mark]
 //
 // With --dev the packets leave through a packet socket that skips the
 // sender's IP stack and qdisc (PACKET_QDISC_BYPASS): the generator builds
@@ -15,6 +15,18 @@
 // forwards as fast as its sender can still be saturated.
 //
 // On exit it prints one line of key=value pairs (sent, seconds, pps, ...).
+// tsc= is the time stamp counter's advance over the run: under qemu
+// -icount shift=0 (scripts/vm/run-guest -I) one tick per guest
+// instruction executed, on every CPU; with one vCPU, a generator that never
+// sleeps and a path that forwards each packet in the softirq of its own
+// send (tests/perf/vm_insn.sh), the instructions that the sending, the
+// forwarding and the receiving of these packets took, and nothing else
+// but the kernel's timers. Before it is read the generator yields a few
+// times, so that network work deferred to ksoftirqd runs first.
+// --mark calls insn_mark() (linked at a fixed address, see insn_mark.c)
+// right before the first send and right after tsc= is read: with the
+// insn-profile qemu plugin, the second mark writes out the instructions of
+// the run by address (tests/perf/insn_profile.c).
 // Exit 0 on success, 1 on a socket error, 2 on a bad command line.
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
@@ -25,6 +37,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include <array>
 #include <cerrno>
@@ -69,6 +84,7 @@ struct Options {
 	std::string dev; // packet socket on this device; empty: IP socket
 	std::array<uint8_t, ETH_ALEN> dst_mac{};
 	bool have_mac = false;
+	bool mark = false;
 };
 
 [[noreturn]] void usage_error(const std::string &msg)
@@ -102,7 +118,8 @@ void usage()
 		"  --dev IFNAME    send through a packet socket on IFNAME, bypassing the\n"
 		"                  sender's IP stack and qdisc (needs --dst-mac)\n"
 		"  --dst-mac MAC   the next hop's MAC address, for --dev\n"
-		"Prints 'mode= dst= sent= seconds= pps= enobufs= calls=' on exit.\n",
+		"  --mark          call insn_mark() before and after the run (insn-profile)\n"
+		"Prints 'mode= dst= sent= seconds= pps= enobufs= calls= tsc=' on exit.\n",
 		kProg, kMaxBatch);
 }
 
@@ -186,6 +203,8 @@ Options parse_args(int argc, char **argv)
 		} else if (a == "--count") {
 			o.count = parse_uint(a, value(), 1, UINT64_MAX);
 			have_count = true;
+		} else if (a == "--mark") {
+			o.mark = true;
 		} else if (a == "--once") {
 			o.once = true;
 		} else if (a == "--flows") {
@@ -420,6 +439,23 @@ double now_s()
 	return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
+// The time stamp counter (0 where there is none).
+uint64_t tsc()
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	return 0;
+#endif
+}
+
+// The insn-profile plugin's marker: its address is fixed at link time
+// (non-PIE, section .mark at 0x6d617200, tests/perf/CMakeLists.txt).
+extern "C" __attribute__((noinline, used, section(".mark"))) void insn_mark()
+{
+	__asm__ volatile("" ::: "memory");
+}
+
 volatile sig_atomic_t g_stop = 0;
 
 void on_signal(int) { g_stop = 1; }
@@ -429,6 +465,7 @@ struct Result {
 	uint64_t enobufs = 0;
 	uint64_t calls = 0;
 	double seconds = 0;
+	uint64_t tsc = 0;
 };
 
 Result blast(const Options &o, int fd, Link &link)
@@ -461,6 +498,9 @@ Result blast(const Options &o, int fd, Link &link)
 	}
 
 	Result r;
+	if (o.mark)
+		insn_mark();
+	const uint64_t tsc0 = tsc();
 	const double start = now_s();
 	double now = start;
 	while (!g_stop) {
@@ -509,6 +549,12 @@ Result blast(const Options &o, int fd, Link &link)
 		now = now_s();
 	}
 	r.seconds = now_s() - start;
+	// softirq work left to ksoftirqd (if any) before the count ends
+	for (int i = 0; i < 4; i++)
+		sched_yield();
+	r.tsc = tsc() - tsc0;
+	if (o.mark)
+		insn_mark();
 	return r;
 }
 
@@ -529,12 +575,13 @@ int main(int argc, char **argv)
 	char dst[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &o.dst, dst, sizeof(dst));
 	std::printf("mode=%s dst=%s flows=%llu sent=%llu seconds=%.3f pps=%.0f "
-		    "enobufs=%llu calls=%llu\n",
+		    "enobufs=%llu calls=%llu tsc=%llu\n",
 		    o.mode == Mode::esp ? "esp" : "ike", dst,
 		    static_cast<unsigned long long>(o.flows),
 		    static_cast<unsigned long long>(r.sent), r.seconds,
 		    r.seconds > 0 ? static_cast<double>(r.sent) / r.seconds : 0.0,
 		    static_cast<unsigned long long>(r.enobufs),
-		    static_cast<unsigned long long>(r.calls));
+		    static_cast<unsigned long long>(r.calls),
+		    static_cast<unsigned long long>(r.tsc));
 	return 0;
 }

@@ -32,6 +32,12 @@
 #   header_postinst.d hook (what the linux-headers package runs) building
 #   vpnmasq for it. The running kernel's headers are read from a copy in
 #   the guest's RAM (a gateway's are on a local disk, not on 9p).
+# - gcc's output comes from ccache (build/ccache, PATH=/usr/lib/ccache:...)
+#   when scripts/dkms-ccache.sh filled it on the host from the same .debs,
+#   at the same paths: DKMS, kbuild, modpost, the link and BTF run here,
+#   only the compiles (minutes each under TCG) are taken from the cache,
+#   which ccache hands out only for the same compiler, command line, working
+#   directory, source and headers. Each build's hits and misses are shown.
 # - DEB_TEST_SKIP="upgrade newer-kernel reinstall" (any of them) leaves
 #   steps out: make check runs upgrade and reinstall on the newest kernel
 #   only and the newer kernel's headers nowhere, to keep the DKMS builds
@@ -108,6 +114,18 @@ UNIT
 	exit
 fi
 check_eq "this test runs in systemd's PID namespace" systemd "$(ps -p 1 -o comm= 2>&1)"
+if [ -d build/ccache ] && [ -x /usr/lib/ccache/gcc ]; then
+	export PATH=/usr/lib/ccache:$PATH CCACHE_DIR=$PWD/build/ccache
+	ccache --zero-stats >/dev/null
+fi
+# cache_stats: what the DKMS builds since the last call took from ccache
+cache_stats() {
+	[ -n "${CCACHE_DIR:-}" ] || { echo "# ccache: not used (no build/ccache)"; return; }
+	echo "# ccache: $(ccache --print-stats | awk -F'\t' '
+		$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 }
+		$1 == "cache_miss" { m = $2 } END { printf "%d hits, %d misses", h, m }')"
+	ccache --zero-stats >/dev/null
+}
 check "/run/systemd/system exists: maintainer scripts see systemd" test -d /run/systemd/system
 
 kmsg_mark
@@ -173,6 +191,7 @@ echo "# copied in $((SECONDS - t)) s"
 step "apt-get install vpnmasq-dkms vpnmasq $ver"
 run apt-get install -y "$dkms_deb" "$tool_deb"
 check_eq "apt-get install of both packages exits 0" 0 "$?"
+cache_stats
 step "installed"
 check_eq "vpnmasq-dkms $ver installed" "ii $ver" "$(pkg_status vpnmasq-dkms)"
 check_eq "vpnmasq $ver installed" "ii $ver" "$(pkg_status vpnmasq)"
@@ -263,7 +282,8 @@ ok=1
 for i in 1 2; do
 	check "lan$i pings through its ESP tunnel" ping_tunnel "$i" || ok=0
 done
-check_eq "both hosts' inbound SPIs associated" 1 "$([ "$(stat esp_associated)" -ge 2 ] && echo 1 || echo 0)" || ok=0
+check_eq "both hosts' inbound SPIs associated (slot or negotiation)" 2 \
+	"$(ip netns exec gw "$CTL" show esp | awk '$4 == "in" { print $2 }' | sort -u | wc -l)" || ok=0
 [ "$ok" = 1 ] || run ip netns exec gw "$CTL" stats --explain
 swan_stop lan1 lan2 rem
 sleep 1
@@ -274,6 +294,7 @@ if want upgrade; then
 	step "apt-get install $new (upgrade)"
 	run apt-get install -y "$new_dkms_deb" "$new_tool_deb"
 	check_eq "apt-get install of the newer packages exits 0" 0 "$?"
+	cache_stats
 	step "upgraded"
 	check_eq "vpnmasq-dkms $new installed" "ii $new" "$(pkg_status vpnmasq-dkms)"
 	check_eq "vpnmasq $new installed" "ii $new" "$(pkg_status vpnmasq)"
@@ -346,6 +367,7 @@ if want reinstall; then
 	step "apt-get install vpnmasq-dkms vpnmasq $ver (reinstall)"
 	run apt-get install -y "$dkms_deb" "$tool_deb"
 	check_eq "the reinstall exits 0" 0 "$?"
+	cache_stats
 	step "reinstalled"
 	check_match "dkms status: vpnmasq/$ver installed for $kver again" \
 		"^vpnmasq/$ver, $kre, [^:]+: installed" "$(dkms status -m vpnmasq -k "$kver" 2>&1)"
@@ -353,7 +375,9 @@ if want reinstall; then
 	check_eq "enabled again" enabled "$(systemctl is-enabled vpnmasq 2>&1)"
 	run systemctl start vpnmasq
 	check_eq "systemctl start vpnmasq" active "$(systemctl is-active vpnmasq 2>&1)"
-	check_eq "the module loaded is $ver, with the defaults" "$ver 600" \
+	ike_default=$(sed -n 's/^#define VPNMASQ_IKE_TIMEOUT_DEFAULT\t*\([0-9]*\)$/\1/p' \
+		kmod/include/uapi/linux/vpnmasq.h)
+	check_eq "the module loaded is $ver, with the defaults" "$ver ${ike_default:-?}" \
 		"$(cat /sys/module/vpnmasq/version 2>&1) $($CTL get ike_timeout 2>&1)"
 	run systemctl stop vpnmasq
 	run apt-get purge -y vpnmasq vpnmasq-dkms >/dev/null
