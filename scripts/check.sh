@@ -54,7 +54,10 @@ count_ctest() {
 # as the module, the tool and the traffic tools are built, while the other
 # gates run here; a job waits for the file it needs (the package test for
 # the .debs). Each run's lines come out at the end; its log keeps them.
+# The one-vCPU tests go in two boots per kernel, of similar length, so that
+# the runs share the two slots evenly: LATE_TESTS and the others.
 SMP_TESTS=(t_85_hostile.sh t_90_teardown.sh)
+LATE_TESTS=(t_47_rekey.sh t_50_pptp.sh t_60_ctl.sh t_70_packaging.sh t_80_perf_smoke.sh)
 vm_names=() vm_logs=() vm_what=() vm_needs=() vm_cmds=()
 # vm_job NAME LOG WHAT NEEDS CMD...: queue a run (NEEDS: a file, or "")
 vm_job() {
@@ -136,14 +139,20 @@ done
 # --- the VM runs start, in the background
 debs_ready=$logs/.debs-ready
 rm -f "$debs_ready" "$logs"/vm-*.log.rc
-all_tests=()
+early_tests=()
 for t in tests/vm/t_*.sh; do
-	[[ " ${SMP_TESTS[*]} " == *" ${t##*/} "* ]] || all_tests+=("${t##*/}")
+	[[ " ${SMP_TESTS[*]} ${LATE_TESTS[*]} " == *" ${t##*/} "* ]] || early_tests+=("${t##*/}")
+done
+# the longest first
+for k in "${kernels[@]}"; do
+	vm_job "VM run on $k, 1 CPU, late tests" "$logs/vm-late-$k.log" "${LATE_TESTS[*]}" "" \
+		scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=1500 \
+		tests/vm/run-all.sh "${LATE_TESTS[@]}"
 done
 for k in "${kernels[@]}"; do
-	vm_job "VM run on $k, 1 CPU" "$logs/vm-$k.log" "${all_tests[*]}" "" \
-		scripts/vm/run-guest -k "$k" -s 1 -t 4500 -- env VM_TEST_TIMEOUT=1500 \
-		tests/vm/run-all.sh "${all_tests[@]}"
+	vm_job "VM run on $k, 1 CPU" "$logs/vm-$k.log" "${early_tests[*]}" "" \
+		scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=1500 \
+		tests/vm/run-all.sh "${early_tests[@]}"
 done
 for k in "${kernels[@]}"; do
 	skip="upgrade newer-kernel reinstall"

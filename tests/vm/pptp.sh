@@ -50,8 +50,9 @@ pptp_dial() {
 
 # pptp_up NS [SECONDS]: waits until NS has ppp0 with an address
 pptp_up() {
-	local i
-	for i in $(seq 1 $((${2:-30} * 5))); do
+	local end=$((SECONDS + ${2:-30}))
+	# by the clock: each look costs a good part of a second under TCG
+	while [ "$SECONDS" -lt "$end" ]; do
 		ip -n "$1" -4 addr show dev ppp0 2>/dev/null | grep -q 'inet ' && return 0
 		sleep 0.2
 	done

@@ -47,19 +47,10 @@ table ip nat {
 NFT
 }
 
-# stat NAME [NS]: one vpnmasq counter of a namespace (default gw)
+# stat NAME [NS]: one vpnmasq counter of a namespace (default gw), or
+# "missing" (awk, not python: tests read counters often, python starts
+# slowly under TCG)
 stat() {
-	ip netns exec "${2:-gw}" "$CTL" -j stats |
-		python3 -c 'import json,sys
-def find(o, k):
-    if isinstance(o, dict):
-        if k in o and not isinstance(o[k], (dict, list)):
-            return o[k]
-        for v in o.values():
-            r = find(v, k)
-            if r is not None:
-                return r
-    return None
-r = find(json.load(sys.stdin), sys.argv[1])
-print(r if r is not None else "missing")' "$1"
+	ip netns exec "${2:-gw}" "$CTL" stats --all |
+		awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "missing" : v }'
 }
