@@ -37,7 +37,8 @@ scratch=$DKMS_CCACHE_INNER
 mkdir -p "$scratch/upper" "$scratch/work" "$scratch/dkms"
 mount -t tmpfs dkms-ccache /var/lib/dkms
 mount -t overlay dkms-ccache -o "lowerdir=/usr/src,upperdir=$scratch/upper,workdir=$scratch/work" /usr/src
-export PATH=/usr/lib/ccache:$PATH
+# as in the guest: Debian's headers run "ccache $(CC)" with this set
+export DEBIAN_KERNEL_USE_CCACHE=1
 for deb in "$@"; do
 	x=$(mktemp -d "$scratch/deb.XXXXXX")
 	dpkg-deb -x "$deb" "$x"

@@ -32,7 +32,7 @@
 #   header_postinst.d hook (what the linux-headers package runs) building
 #   vpnmasq for it. The running kernel's headers are read from a copy in
 #   the guest's RAM (a gateway's are on a local disk, not on 9p).
-# - gcc's output comes from ccache (build/ccache, PATH=/usr/lib/ccache:...)
+# - gcc's output comes from ccache (build/ccache, DEBIAN_KERNEL_USE_CCACHE=1)
 #   when scripts/dkms-ccache.sh filled it on the host from the same .debs,
 #   at the same paths: DKMS, kbuild, modpost, the link and BTF run here,
 #   only the compiles (minutes each under TCG) are taken from the cache,
@@ -114,8 +114,11 @@ UNIT
 	exit
 fi
 check_eq "this test runs in systemd's PID namespace" systemd "$(ps -p 1 -o comm= 2>&1)"
-if [ -d build/ccache ] && [ -x /usr/lib/ccache/gcc ]; then
-	export PATH=/usr/lib/ccache:$PATH CCACHE_DIR=$PWD/build/ccache
+# apt runs maintainer scripts with PATH reset, so not ccache's masquerade
+# directory: Debian's kernel headers' own switch, which make takes from
+# the environment (their .kernelvariables: CC = ccache x86_64-linux-gnu-gcc-N)
+if [ -d build/ccache ] && command -v ccache >/dev/null; then
+	export DEBIAN_KERNEL_USE_CCACHE=1 CCACHE_DIR=$PWD/build/ccache
 	ccache --zero-stats >/dev/null
 fi
 # cache_stats: what the DKMS builds since the last call took from ccache
