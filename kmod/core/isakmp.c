@@ -288,7 +288,12 @@ static bool vm_ike_known_in(struct vm_tables *t,
 		return false;
 	d->inbound = true;
 	if (e->flow) {
-		vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, NULL, pkt->now);
+		/* counted as ike_nego_deferred */
+		if (vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, NULL, pkt->now) ==
+		    VM_DROP) {
+			d->verdict = VM_DROP;
+			return true;
+		}
 		vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
 		d->verdict = VM_ZONE;
 		d->zone = e->zone;

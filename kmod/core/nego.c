@@ -138,6 +138,21 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	s->since = now ?: 1;
 }
 
+/* A request of the remote that opens an exchange not seen (lately). */
+static bool vm_nego_remote_opens(const struct vpnmasq_config *cfg,
+				 const struct vm_flow *f,
+				 const struct vm_isakmp *hdr, unsigned long now)
+{
+	unsigned long window = (unsigned long)cfg->nego_window * HZ;
+	bool v2 = hdr->version >> 4 == 2;
+	struct vm_nego_slot *s;
+
+	if (v2 && (hdr->flags & VM_IKEV2_FLAG_RESPONSE))
+		return false;
+	s = f->nego ? vm_nego_find(f->nego, hdr, v2, VM_DIR_IN) : NULL;
+	return !s || time_after(now, s->since + window);
+}
+
 /*
  * A message of an SA-creating exchange on one of @f's IKE SAs, in
  * direction @dir; the flow was found under RCU and may have gone since.
@@ -148,7 +163,10 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
  * pending at that remote, the host's messages wait their turn (held, VM_HOLD;
  * VM_DROP if they cannot be), and once they go the host holds the remote's
  * slot until its new inbound SPI has come or the exchange has been quiet
- * for serial_wait. The remote's messages always pass and keep the slot.
+ * for serial_wait. The remote's messages pass and keep the slot, but for
+ * a request opening a new exchange with this host while another holds the
+ * slot: two hosts' new SAs at once could not be told apart, so it is
+ * dropped (the remote retransmits it) until the slot is free.
  */
 enum vm_verdict vm_nego_seen(struct vm_tables *t,
 			     const struct vpnmasq_config *cfg,
@@ -162,10 +180,17 @@ enum vm_verdict vm_nego_seen(struct vm_tables *t,
 	if (!vm_flow_live(f) || !cfg->nego_spis)
 		goto out;
 	p = f->peer;
-	if (dir == VM_DIR_OUT && p->pending && p->pending != f) {
-		v = vm_held_add(t, cfg, p, f->key.lan, 0, true, handle) ?
-		    VM_HOLD : VM_DROP;
-		goto out;
+	if (p->pending && p->pending != f) {
+		if (dir == VM_DIR_OUT) {
+			v = vm_held_add(t, cfg, p, f->key.lan, 0, true, handle) ?
+			    VM_HOLD : VM_DROP;
+			goto out;
+		}
+		if (vm_nego_remote_opens(cfg, f, hdr, now)) {
+			vm_stat(t, VPNMASQ_STAT_IKE_NEGO_DEFERRED);
+			v = VM_DROP;
+			goto out;
+		}
 	}
 	vm_nego_note(t, cfg, f, hdr, dir, now);
 	if (!p->pending && dir == VM_DIR_OUT)

@@ -205,6 +205,26 @@ TEST_F(Nego, NegotiationsAreSerializedPerRemote)
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 0u);
 }
 
+TEST_F(Nego, TheRemoteOpensNoExchangeWhileAnotherHostHoldsTheSlot)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x7007);
+	// the remote starts rekeying b while a's new SA is still to come
+	EXPECT_EQ(msg(b, false, 0xb0, kV1, kQuick, 0x7100).verdict, VM_DROP);
+	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 0x10).verdict, VM_DROP);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_DEFERRED), 2u);
+	EXPECT_EQ(nego_of(b), nullptr) << "nothing of it was noted";
+	EXPECT_EQ(msg(b, false, 0xb0, kV1, 5, 0x7101).verdict, VM_ZONE)
+		<< "other exchanges pass";
+	auto ra = in(0x71);
+	ASSERT_EQ(ra.verdict, VM_ZONE) << "a's new SA, unambiguous";
+	EXPECT_EQ(ra.zone, out(a, 0xa1).zone);
+	// the slot is free: the remote's retransmission goes on
+	EXPECT_EQ(msg(b, false, 0xb0, kV1, kQuick, 0x7100).verdict, VM_ZONE);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_DEFERRED), 2u);
+}
+
 TEST_F(Nego, AHolderNeverTakesWhatAnotherNegotiatingHostMayOwn)
 {
 	const unsigned long wait = msecs_to_jiffies(cfg.serial_wait);
@@ -384,6 +404,11 @@ struct NaiveNego {
 		std::erase_if(h.exchanges, [&](const auto &x) {
 			return (long)(now - (x.second.since + window_s * HZ)) > 0;
 		});
+		// the remote opening an exchange with one host while another
+		// holds the slot: dropped, it retransmits
+		if (!out && holder && holder != lan && !(v2 && response) &&
+		    !h.exchanges.count(std::make_tuple(v2, msgid, v2 ? out : false)))
+			return false;
 		if (v2 && response) {
 			// ends the request seen the other way
 			auto it = h.exchanges.find({true, msgid, !out});

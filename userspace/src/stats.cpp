@@ -153,6 +153,11 @@ constexpr auto kStats = [] {
 		"esp_serial_skipped",
 		"new outbound SPIs of a LAN host that needed no serialization: the remote had "
 		"already sent first on the SA they pair with"};
+	s[VPNMASQ_STAT_IKE_NEGO_DEFERRED] = {
+		"ike_nego_deferred",
+		"requests of a remote opening an SA-creating exchange with a LAN host (Quick Mode, "
+		"CREATE_CHILD_SA) dropped while another host's new SA was pending at that remote: "
+		"two new SAs at once could not be told apart; the remote retransmits them"};
 	return s;
 }();
 

@@ -43,6 +43,7 @@ const std::pair<int, const char *> kEnumerators[] = {
 	STAT(NEGO_COMPLETED),	  STAT(NEGO_LAPSED),
 	STAT(ESP_NEGO_BOUND),	  STAT(IKE_NEGO_BOUND),
 	STAT(ESP_SERIAL_SKIPPED),
+	STAT(IKE_NEGO_DEFERRED),
 };
 #undef STAT
 
@@ -160,6 +161,8 @@ TEST(Stats, NegotiationCounters)
 	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_BOUND, "IKE SA rekeys"));
 	EXPECT_EQ(stat_name(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), "esp_serial_skipped");
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_SERIAL_SKIPPED, "needed no serialization"));
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_IKE_NEGO_DEFERRED), "ike_nego_deferred");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_DEFERRED, "the remote retransmits"));
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_ASSOCIATED, "whose pending new SA awaited them"));
 }
 

@@ -297,6 +297,7 @@ enum vpnmasq_stat {
 	VPNMASQ_STAT_ESP_NEGO_BOUND,	/* inbound SPIs bound by a negotiation */
 	VPNMASQ_STAT_IKE_NEGO_BOUND,	/* new IKE SAs bound by a negotiation */
 	VPNMASQ_STAT_ESP_SERIAL_SKIPPED, /* new outbound SPIs that waited for none */
+	VPNMASQ_STAT_IKE_NEGO_DEFERRED,	/* remote's new exchanges dropped: slot busy */
 
 	__VPNMASQ_STAT_MAX
 };
