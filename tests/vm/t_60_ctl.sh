@@ -174,7 +174,7 @@ check_eq "show -j ike: every association exactly once" "$((N + N2)) $((N + N2))"
 check_eq "show -j ike: all of lan1's cookies" "$N" \
 	"$(py "len({r['icookie'] for r in j['ike'] if r['lan'] == '$LAN1' and r['icookie'].startswith('6000')})" <"$T/ike.json")"
 check_eq "show -j ike: keys of a row" \
-	"remote lan icookie rcookie zone idle_ms how packets" \
+	"remote lan icookie rcookie zone idle_ms packets how" \
 	"$(py '" ".join(j["ike"][0].keys())' <"$T/ike.json")"
 check_eq "show -j ike: cookies as hex strings, counters as numbers" "True True" \
 	"$(py 'all(len(r["icookie"]) == 16 for r in j["ike"]), all(type(r["packets"]) is int for r in j["ike"])' <"$T/ike.json" | tr -d '(),')"
@@ -248,6 +248,8 @@ check_eq "del with another peer finds nothing (exit 1)" "1" "$?"
 check "monitor: deleted entry" wait_for "$MON" " del ike .* icookie 6000000000000005 .* reason deleted$" 10
 
 echo "# ESP: an outbound SPI takes the slot, the inbound one is bound"
+# each esp_send starts python, seconds under TCG: the slot must outlast two
+gwctl set serial_wait 20000
 esp_send lan1 "$REMOTE" 1001
 sleep 0.3
 check_eq "show -j pending: the remote's slot" "$REMOTE $LAN1 00001001" \
