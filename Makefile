@@ -13,6 +13,9 @@
 #   make lintian           lintian on what make deb built
 #   make patches           build/patches/vpnmasq-linux-SERIES.patch
 #   make check             every test (installs its dependencies)
+#   make check-rekey       the rekey soak (real peers rekeying under traffic)
+#   make check-debug       the VM tests on KASAN/lockdep/kmemleak and KCSAN
+#                          kernels built from linux-source-6.12 (cached)
 #   make demo              boots the VM and shows vpnmasq at work
 
 KVER ?= $(shell uname -r)
@@ -245,6 +248,23 @@ bench:
 
 check:
 	scripts/check.sh
+
+# The rekey soak with real peers on both kernels (some 20 minutes a kernel
+# under TCG): not part of make check.
+.PHONY: check-rekey
+check-rekey:
+	scripts/check-rekey.sh
+
+# Debug kernels from linux-source-6.12, built once and cached under
+# /var/cache/vpnmasq (scripts/debug-kernel.sh), and the packet-path and
+# teardown VM tests on them (docs/reliability.md). Not part of make check.
+.PHONY: check-debug debug-kernels
+check-debug:
+	scripts/check-debug.sh
+
+debug-kernels:
+	scripts/debug-kernel.sh build kasan
+	scripts/debug-kernel.sh build kcsan
 
 demo:
 	scripts/demo.sh

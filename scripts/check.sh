@@ -57,7 +57,7 @@ count_ctest() {
 # The one-vCPU tests go in two boots per kernel, of similar length, so that
 # the runs share the two slots evenly: LATE_TESTS and the others.
 SMP_TESTS=(t_85_hostile.sh t_90_teardown.sh)
-LATE_TESTS=(t_47_rekey.sh t_50_pptp.sh t_60_ctl.sh t_70_packaging.sh t_80_perf_smoke.sh)
+LATE_TESTS=(t_45_noharm.sh t_50_pptp.sh t_60_ctl.sh t_70_packaging.sh t_80_perf_smoke.sh)
 vm_names=() vm_logs=() vm_what=() vm_needs=() vm_cmds=()
 # vm_job NAME LOG WHAT NEEDS CMD...: queue a run (NEEDS: a file, or "")
 vm_job() {

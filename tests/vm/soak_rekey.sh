@@ -14,7 +14,9 @@
 #       rekey: it reaches the right host, with three hosts on that server.
 # Lost packets per rekey are reported (FIGURE lines); XfrmInNoStates must
 # stay 0 on every host: nothing reached a host without its SA. Runs in the
-# guest.
+# guest, from make check-rekey (scripts/check-rekey.sh): two rounds of
+# REKEY_SECONDS (100) of traffic each make it a soak, not part of make
+# check.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/lib.sh

@@ -1,0 +1,39 @@
+#!/bin/bash
+# `make check-rekey`: the rekey soak (tests/vm/soak_rekey.sh: three LAN
+# hosts' libreswan tunnels to one responder, IKEv1 then IKEv2, the
+# responder and the hosts rekeying under traffic for REKEY_SECONDS each)
+# on both target kernels, one boot per kernel, both at once. Not part of
+# make check: it is a soak of some 20 minutes per kernel under TCG.
+# Prints each run's lines and "N passed, N failed"; exit 0 only if none
+# failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logs=$top/build/check
+mkdir -p "$logs"
+mapfile -t kernels < <(scripts/kernels.sh)
+make -s tool >/dev/null || { echo "FAIL: make tool"; exit 1; }
+for k in "${kernels[@]}"; do
+	make -s module KVER="$k" >/dev/null || { echo "FAIL: make module KVER=$k"; exit 1; }
+done
+pids=()
+for k in "${kernels[@]}"; do
+	scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=3300 \
+		${REKEY_SECONDS:+REKEY_SECONDS=$REKEY_SECONDS} \
+		tests/vm/run-all.sh tests/vm/soak_rekey.sh >"$logs/rekey-$k.log" 2>&1 &
+	pids+=($!)
+done
+passed=0 failed=0
+for i in "${!kernels[@]}"; do
+	wait "${pids[i]}"
+	rc=$?
+	log=$logs/rekey-${kernels[i]}.log
+	echo "--- ${kernels[i]}: exit $rc ($log)"
+	grep -E '^(PASS|FAIL|FIGURE|#)|^vpnmasq-vm:' "$log"
+	passed=$((passed + $(grep -c '^PASS: ' "$log")))
+	failed=$((failed + $(grep -c '^FAIL: ' "$log")))
+	[ "$rc" -eq 0 ] || [ "$(grep -c '^FAIL: ' "$log")" -gt 0 ] || failed=$((failed + 1))
+done
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
