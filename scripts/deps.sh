@@ -16,7 +16,7 @@ pkgs=(
 	# the VM: Debian's 6.1 and 6.12 kernels under qemu
 	linux-image-amd64 linux-image-6.12-amd64 qemu-system-x86 busybox-static
 	# guest test tools and real VPN peers
-	iproute2 nftables conntrack iputils-ping procps util-linux tcpdump
+	iproute2 nftables conntrack iputils-ping procps util-linux tcpdump jq
 	python3-scapy libreswan pptpd pptp-linux ppp
 	# packaging: man pages, DKMS, the unit check, man page rendering
 	scdoc dkms systemd groff-base man-db bash-completion

@@ -24,7 +24,9 @@ for s in vm_pps vm_memory vm_serial; do
 	VM_FAILED=$((VM_FAILED + $(grep -c '^FAIL: ' <<<"$out")))
 	grep -q '^PASS: ' <<<"$out" || fail "$s passed no check"
 	if ! check_eq "$s exits 0" 0 "$rc"; then
-		vm_indent "$out"
+		# its notes first (they say what went wrong), then the end
+		vm_indent "$(grep -E '^# ' <<<"$out")"
+		vm_indent "$(tail -n 20 <<<"$out")"
 	fi
 	for f in ${figures[$s]}; do
 		check_match "$s prints figure $f" "^FIGURE $f -?[0-9.]+ " "$out"

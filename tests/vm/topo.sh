@@ -47,10 +47,10 @@ table ip nat {
 NFT
 }
 
-# stat NAME [NS]: one vpnmasq counter of a namespace (default gw), or
-# "missing" (awk, not python: tests read counters often, python starts
-# slowly under TCG)
+# stat NAME [NS]: one vpnmasq counter or table size (ike, esp, ...) of a
+# namespace (default gw), or "missing" (jq, not python: tests read them
+# often, and python starts slowly under TCG)
 stat() {
-	ip netns exec "${2:-gw}" "$CTL" stats --all |
-		awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "missing" : v }'
+	ip netns exec "${2:-gw}" "$CTL" -j stats |
+		jq -r --arg k "$1" '.counters[$k] // .tables[$k] // "missing"'
 }
