@@ -95,3 +95,15 @@ swan_hosts() {
 		swan_run "lan$i"
 	done
 }
+
+# ping_tunnel I: lanI pings the remote's subnet (10.2.0.1) from 10.1.I.1.
+# A host's first packets may wait, or be dropped, while another host's new
+# SA to the same remote is being associated (a holder whose negotiation is
+# complete keeps the slot up to five serial_waits): three tries of three.
+ping_tunnel() {
+	local n
+	for n in 1 2 3; do
+		ip netns exec "lan$1" ping -q -c 3 -W 3 -I "10.1.$1.1" 10.2.0.1 && return 0
+	done
+	return 1
+}

@@ -34,8 +34,7 @@ check_eq "both masqueraded to source port 500" 2 \
 check_match "responder has an IPsec SA for each host" 'host1.*host2|host2.*host1' \
 	"$(swan_whack rem --trafficstatus 2>&1 | tr '\n' ' ')"
 for i in 1 2; do
-	check "lan$i pings the remote's subnet through its ESP tunnel" \
-		ip netns exec "lan$i" ping -c 3 -W 3 -I "10.1.$i.1" 10.2.0.1
+	check "lan$i pings the remote's subnet through its ESP tunnel" ping_tunnel "$i"
 done
 check_eq "no conntrack insert_failed" 0 \
 	"$(ip netns exec gw conntrack -S | sed -n 's/.*insert_failed=\([0-9]*\).*/\1/p' | awk '{s+=$1} END {print s+0}')"
