@@ -127,6 +127,9 @@ check "lan2's IKE exchange works again" \
 
 # --- spoofed SPIs while a host is pending: the next unknown SPI belongs to
 # the pending host by design; it reaches that host only, never another
+# the slot must outlast the checks between lan2's packet and the spoof
+# (seconds under TCG on a loaded machine), then the default again
+gwctl set serial_wait 20000
 check "pending: lan2 starts a new SA the remote never answers" \
 	ip netns exec lan2 "$BLAST" esp "$REMOTE" --count 1 --spi 0x0b0b0b0b
 check_match "pending: lan2 holds the remote's slot" "$(lan_ip 2)" "$(gwctl show pending)"
@@ -147,6 +150,7 @@ check_eq "pending: the slot was answered, so they are refused and counted" \
 ping_all 2 2
 check_eq "pending: both tunnels still carry traffic" "" "$failed_hosts"
 check_eq "pending: no ESP reached the wrong host" 0 "$(xfrm_stat 1 XfrmInNoStates)"
+gwctl set serial_wait 2000
 
 # --- malformed: truncated, oversized, fragmented
 mal_esp0=$(stat esp_malformed) mal_ike0=$(stat ike_malformed)
