@@ -30,22 +30,7 @@ flavours=${DEBUG_FLAVOURS:-kasan kcsan}
 params=$(grep -v '^#' scripts/debug-kernel/cmdline | tr '\n' ' ')
 tests=${DEBUG_TESTS:-t_00_boot t_20_isakmp t_30_esp t_40_libreswan t_50_pptp t_85_hostile t_90_teardown}
 
-passed=0
-failed=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# step NAME LOG CMD...: one gate, its output kept in LOG, shown on failure
-step() {
-	local name=$1 log=$2
-	shift 2
-	if "$@" >"$log" 2>&1; then
-		pass "$name"
-	else
-		fail "$name (see $log)"
-		tail -n 30 "$log" | sed 's/^/    /'
-		return 1
-	fi
-}
+. scripts/gates.sh
 secs() { local s=$(($(date +%s) - $1)); echo "$((s / 60)) min $((s % 60)) s"; }
 times=()
 t_all=$(date +%s)

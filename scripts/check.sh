@@ -9,21 +9,7 @@ cd "$top" || exit 1
 logs=$top/build/check
 mkdir -p "$logs"
 
-passed=0
-failed=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# step NAME LOG CMD...: one gate, its output kept in LOG, shown on failure
-step() {
-	local name=$1 log=$2
-	shift 2
-	if "$@" >"$log" 2>&1; then
-		pass "$name"
-	else
-		fail "$name (see $log)"
-		tail -n 30 "$log" | sed 's/^/    /'
-	fi
-}
+. scripts/gates.sh
 # count_ctest DIR NAME: every GoogleTest case counts once
 count_ctest() {
 	local dir=$1 name=$2 log=$logs/$2.log
@@ -143,16 +129,21 @@ early_tests=()
 for t in tests/vm/t_*.sh; do
 	[[ " ${SMP_TESTS[*]} ${LATE_TESTS[*]} " == *" ${t##*/} "* ]] || early_tests+=("${t##*/}")
 done
+# vm_tests_job KVER NAME LOG CPUS LIMIT TEST_LIMIT TEST...: a boot running TESTs
+vm_tests_job() {
+	local k=$1 name=$2 log=$3 cpus=$4 limit=$5 test_limit=$6
+	shift 6
+	vm_job "$name" "$log" "$*" "" \
+		scripts/vm/run-guest -k "$k" -s "$cpus" -t "$limit" -- env VM_TEST_TIMEOUT="$test_limit" \
+		tests/vm/run-all.sh "$@"
+}
 # the longest first
 for k in "${kernels[@]}"; do
-	vm_job "VM run on $k, 1 CPU, late tests" "$logs/vm-late-$k.log" "${LATE_TESTS[*]}" "" \
-		scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=1500 \
-		tests/vm/run-all.sh "${LATE_TESTS[@]}"
+	vm_tests_job "$k" "VM run on $k, 1 CPU, late tests" "$logs/vm-late-$k.log" 1 3600 1500 \
+		"${LATE_TESTS[@]}"
 done
 for k in "${kernels[@]}"; do
-	vm_job "VM run on $k, 1 CPU" "$logs/vm-$k.log" "${early_tests[*]}" "" \
-		scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=1500 \
-		tests/vm/run-all.sh "${early_tests[@]}"
+	vm_tests_job "$k" "VM run on $k, 1 CPU" "$logs/vm-$k.log" 1 3600 1500 "${early_tests[@]}"
 done
 for k in "${kernels[@]}"; do
 	skip="upgrade newer-kernel reinstall"
@@ -164,9 +155,7 @@ for k in "${kernels[@]}"; do
 		tests/vm/run-all.sh tests/vm/deb_packages.sh
 done
 for k in "${kernels[@]}"; do
-	vm_job "VM run on $k, 2 CPUs" "$logs/vm-smp-$k.log" "${SMP_TESTS[*]}" "" \
-		scripts/vm/run-guest -k "$k" -s 2 -t 2400 -- env VM_TEST_TIMEOUT=1200 \
-		tests/vm/run-all.sh "${SMP_TESTS[@]}"
+	vm_tests_job "$k" "VM run on $k, 2 CPUs" "$logs/vm-smp-$k.log" 2 2400 1200 "${SMP_TESTS[@]}"
 done
 vm_scheduler &
 scheduler=$!

@@ -26,7 +26,6 @@ cd "$(dirname "$0")/../.." || exit 1
 STREAM=(/usr/bin/python3 tests/vm/udp_stream.py)
 N=3
 RUN=${REKEY_SECONDS:-100}
-gwctl() { ip netns exec gw "$CTL" "$@"; }
 nostate() { ip netns exec "lan$1" awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat; }
 
 kmsg_mark

@@ -34,7 +34,6 @@ DMZ=198.51.100.20
 LANB=10.0.2.5
 SRV=192.168.1.50
 REM2=198.18.0.2
-gwctl() { ip netns exec gw "$CTL" "$@"; }
 
 kmsg_mark
 

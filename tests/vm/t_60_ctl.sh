@@ -32,7 +32,6 @@ LAN2=$(lan_ip 2)
 N=10000 # lan1's associations
 N2=20	# lan2's
 
-gwctl() { ip netns exec gw "$CTL" "$@"; }
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)'; }
 # py EXPR: EXPR evaluated with j = the JSON on stdin, printed
 py() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }

@@ -16,7 +16,6 @@ cd "$(dirname "$0")/../.." || exit 1
 
 PEER=(/usr/bin/python3 tests/vm/ike_peer.py)
 BLAST=${BLAST:-build/perf/vpnmasq-blast}
-gwctl() { ip netns exec gw "$CTL" "$@"; }
 FLOOD=${HOSTILE_FLOOD:-60000}
 
 kmsg_mark

@@ -18,7 +18,6 @@ ROUNDS=${TEARDOWN_ROUNDS:-20}
 N=8
 BLAST=${BLAST:-build/perf/vpnmasq-blast}
 PEER=(/usr/bin/python3 tests/vm/ike_peer.py)
-gwctl() { ip netns exec gw "$CTL" "$@"; }
 
 kmsg_mark
 check "traffic generator $BLAST present (make check builds tests/perf)" test -x "$BLAST" ||

@@ -7,6 +7,8 @@
 GW_PUB=203.0.113.1
 REMOTE=203.0.113.7
 CTL=${CTL:-/usr/local/sbin/vpnmasq-ctl}
+# gwctl ARGS...: vpnmasq-ctl in the gateway namespace
+gwctl() { ip netns exec gw "$CTL" "$@"; }
 
 # vpnmasq_load: installs the built module into the guest's overlay unless a
 # test before did, and loads it (one check)
