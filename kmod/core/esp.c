@@ -238,15 +238,76 @@ void vm_esp_promote(struct vm_tables *t,
 	}
 }
 
+static int vm_unknown_find(const struct vm_unknown_spis *u, __be32 spi)
+{
+	int i;
+
+	for (i = 0; u && i < VM_UNKNOWN_SPIS; i++)
+		if (u->spi[i] == spi)
+			return i;
+	return -1;
+}
+
+/*
+ * When the remote first sent unknown SPI @spi, as far as the ring of the
+ * refused ones says; @now if not within the last negotiation window.
+ */
+static unsigned long vm_unknown_first(const struct vm_peer *p,
+				      const struct vpnmasq_config *cfg,
+				      __be32 spi, unsigned long now)
+{
+	int i = vm_unknown_find(p->unknown, spi);
+
+	if (i < 0 || time_after(now, p->unknown->first[i] +
+				(unsigned long)cfg->nego_window * HZ))
+		return now;
+	return p->unknown->first[i];
+}
+
+/* @spi was refused: remember since when the remote sends it. */
+static void vm_unknown_note(struct vm_tables *t, struct vm_peer *p,
+			    __be32 spi, unsigned long first)
+{
+	struct vm_unknown_spis *u = p->unknown;
+	int i = vm_unknown_find(u, spi);
+
+	if (!u) {
+		u = kzalloc(sizeof(*u), GFP_ATOMIC);
+		if (!u) {
+			vm_stat(t, VPNMASQ_STAT_NOMEM);
+			return;
+		}
+		p->unknown = u;
+	}
+	if (i < 0) {
+		i = u->next;
+		u->next = (u->next + 1) % VM_UNKNOWN_SPIS;
+		u->spi[i] = spi;
+	}
+	u->first[i] = first;
+}
+
+static void vm_unknown_forget(struct vm_peer *p, __be32 spi)
+{
+	int i = vm_unknown_find(p->unknown, spi);
+
+	if (i >= 0)
+		p->unknown->spi[i] = 0;
+}
+
 /*
  * An inbound SPI never seen before, to the gateway, not one of the
  * gateway's own SAs. Its owner is a host that earned it:
- *   - the only host that just negotiated with that remote (and the remote
- *     sent first on the new SA), unless another host's new SA is pending;
+ *   - the only host that negotiated with that remote before the remote
+ *     first sent this SPI (a new SA exists only once its negotiation is
+ *     complete), unless another such host's new SA is pending;
  *   - else the host whose new outbound SPI awaits its reply (the pending
  *     slot: serialization is the fallback where several negotiated);
  * otherwise nobody may claim it (no hole punching): the refusal is left to
  * the caller to count (d->refusal), who may first let DNAT have a look.
+ * A refused SPI is remembered with the time it was first sent: when it
+ * comes again, the hosts that negotiated only after that are not
+ * candidates.
  */
 void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			const struct vm_pkt *pkt, __be32 spi,
@@ -255,7 +316,8 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
 				  .dir = VM_ESP_IN };
 	struct vm_flow *f, *pending = NULL, *owner = NULL;
-	unsigned int entitled = 0;
+	unsigned int eligible = 0, entitled = 0;
+	unsigned long first = pkt->now;
 	struct vm_peer *p;
 	struct vm_esp *e;
 	u8 how;
@@ -285,19 +347,25 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
 	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
 	if (p) {
+		first = vm_unknown_first(p, cfg, spi, pkt->now);
 		pending = vm_slot_ready(p, pkt->now);
-		owner = vm_nego_spi_owner(p, pkt->now, &entitled);
+		owner = vm_nego_spi_owner(p, first, pkt->now, &eligible,
+					  &entitled);
 	}
 	/*
-	 * The one host that negotiated, unless another holds the slot; else
-	 * the holder, if it negotiated too or nobody did (serialization, as
-	 * without negotiations); a holder that did not negotiate while another
-	 * host did gets nothing: the SPI may be the other's new SA.
+	 * The one host that negotiated in time, unless another holds the
+	 * slot that may own it (one that negotiated too late may not); else
+	 * the holder, if it negotiated in time too or nobody negotiated
+	 * (serialization, as without negotiations); a holder that did not
+	 * negotiate while another host did gets nothing: the SPI may be the
+	 * other's new SA.
 	 */
-	if (owner && (!pending || pending == owner)) {
+	if (owner && (!pending || pending == owner ||
+		      vm_nego_entitled(pending, pkt->now))) {
 		f = owner;
 		how = VPNMASQ_HOW_NEGOTIATION;
-	} else if (pending && (!entitled || vm_nego_entitled(pending, pkt->now))) {
+	} else if (pending &&
+		   (!entitled || vm_nego_eligible(pending, first, pkt->now))) {
 		f = pending;
 		how = VPNMASQ_HOW_PENDING;
 	} else {
@@ -308,12 +376,15 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		d->refusal = f || entitled || (p && p->ike_flows > 1) ?
 			     VPNMASQ_STAT_ESP_AMBIGUOUS :
 			     VPNMASQ_STAT_ESP_REFUSED_NO_IKE;
+		if (p)
+			vm_unknown_note(t, p, spi, first);
 		net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
 				    ntohl(spi), &pkt->saddr);
 		goto out;
 	}
 	if (!vm_esp_add(t, cfg, &key, f, pkt->daddr, how, pkt->now))
 		goto out;
+	vm_unknown_forget(p, spi);
 	vm_stat(t, how == VPNMASQ_HOW_PENDING ? VPNMASQ_STAT_ESP_ASSOCIATED :
 		   VPNMASQ_STAT_ESP_NEGO_BOUND);
 	/* Sent before the host's own new SPI: that one awaits nothing. */

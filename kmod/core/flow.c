@@ -115,6 +115,8 @@ void vm_peer_put_if_unused(struct vm_tables *t, struct vm_peer *p)
 	    !list_empty(&p->held))
 		return;
 	rhashtable_remove_fast(&t->peers, &p->node, vm_peer_params);
+	/* Used under the lock only, which we hold. */
+	kfree(p->unknown);
 	kfree_rcu(p, rcu);
 }
 

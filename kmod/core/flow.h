@@ -29,6 +29,18 @@ struct vm_host {
 	struct rcu_head rcu;
 };
 
+/*
+ * Unknown inbound SPIs a remote sent that nobody could claim, and when it
+ * first sent each: a ring of the latest, so a flood only forgets (and an
+ * SPI forgotten counts as first sent when seen again).
+ */
+#define VM_UNKNOWN_SPIS		8
+struct vm_unknown_spis {
+	__be32 spi[VM_UNKNOWN_SPIS];
+	unsigned long first[VM_UNKNOWN_SPIS];
+	u8 next;
+};
+
 struct vm_peer {
 	struct rhash_head node;
 	__be32 addr;
@@ -48,6 +60,7 @@ struct vm_peer {
 	struct list_head pending_node;	/* in tables->pending_peers */
 	struct list_head held;		/* struct vm_held, oldest first */
 	u32 n_held;
+	struct vm_unknown_spis *unknown;	/* allocated when needed */
 	struct rcu_head rcu;
 };
 

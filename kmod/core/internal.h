@@ -165,8 +165,11 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 bool vm_nego_open(const struct vm_nego *n, unsigned long now);
 /* 1 if @f may get an unknown inbound SPI by its negotiations, else 0. */
 unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now);
-struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long now,
-				  unsigned int *n);
+bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
+		      unsigned long now);
+struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
+				  unsigned long now, unsigned int *eligible,
+				  unsigned int *entitled);
 struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
 				  unsigned int *n);
 void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now);

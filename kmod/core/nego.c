@@ -77,6 +77,8 @@ static void vm_nego_complete(struct vm_tables *t,
 			     unsigned long now)
 {
 	s->done = true;
+	if (!n->spis)
+		n->credit_since = now;
 	n->spis = min_t(u32, n->spis + cfg->nego_spis, VM_NEGO_CREDIT_MAX);
 	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
 		n->ike_sas = min_t(u8, n->ike_sas + 1, VM_NEGO_IKE_SAS_MAX);
@@ -208,22 +210,39 @@ unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now)
 }
 
 /*
- * The one flow of @p with an open entitlement to unknown inbound SPIs, if
- * exactly one has; *@n is how many have.
+ * Whether @f may own an unknown inbound SPI its remote first sent at
+ * @first: entitled by a negotiation completed no later than that.
  */
-struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long now,
-				  unsigned int *n)
+bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
+		      unsigned long now)
+{
+	return vm_nego_entitled(f, now) &&
+	       !time_after(f->nego->credit_since, first);
+}
+
+/*
+ * The one flow of @p eligible to an unknown inbound SPI first sent at
+ * @first, if exactly one is; *@eligible is how many are, *@entitled how
+ * many have an open entitlement at all.
+ */
+struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
+				  unsigned long now, unsigned int *eligible,
+				  unsigned int *entitled)
 {
 	struct vm_flow *f, *owner = NULL;
 
-	*n = 0;
+	*eligible = 0;
+	*entitled = 0;
 	list_for_each_entry(f, &p->flows, peer_node) {
-		if (vm_nego_entitled(f, now)) {
+		if (!vm_nego_entitled(f, now))
+			continue;
+		(*entitled)++;
+		if (vm_nego_eligible(f, first, now)) {
 			owner = f;
-			(*n)++;
+			(*eligible)++;
 		}
 	}
-	return *n == 1 ? owner : NULL;
+	return *eligible == 1 ? owner : NULL;
 }
 
 /* The same for new IKE SAs the remote starts. */

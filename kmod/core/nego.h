@@ -57,6 +57,12 @@ struct vm_nego {
 	u8 last_exchange;
 	u32 completed;		/* negotiations completed */
 	unsigned long until;	/* the entitlement lapses then */
+	/*
+	 * When the oldest credit still open was earned: the remote's new SAs
+	 * of this host exist only since then, so an SPI it sent before is
+	 * not one of them.
+	 */
+	unsigned long credit_since;
 };
 
 /* An SA-creating exchange type (the rest never entitles anybody). */

@@ -4,6 +4,7 @@
 // IKE SAs the remote starts, and tunnels keep one lifetime.
 #include "tables_fixture.hpp"
 
+#include <deque>
 #include <map>
 #include <random>
 #include <set>
@@ -89,6 +90,23 @@ protected:
 				return rows[i].how;
 		return 0xff;
 	}
+	// The host an inbound SPI is bound to, 0 if none.
+	__be32 esp_lan(u32 spi)
+	{
+		vm_esp_info rows[32];
+		u32 gen;
+		unsigned int n = vm_esp_snapshot(&t, 0, rows, 32, &gen);
+		for (unsigned int i = 0; i < n; i++)
+			if (rows[i].spi == htonl(spi) && rows[i].dir == VM_ESP_IN)
+				return rows[i].lan;
+		return 0;
+	}
+	// The remote's slot holder's wait runs out.
+	void slot_over()
+	{
+		jiffies += 5 * msecs_to_jiffies(cfg.serial_wait) + 1; // VM_NEGO_SLOT_WAITS
+		vm_esp_serial_tick(&t, &cfg, jiffies);
+	}
 	vm_nego_info negos[8];
 	std::vector<intptr_t> held_ike; // negotiation messages kept for later
 };
@@ -107,6 +125,58 @@ TEST_F(Nego, QuickModeEntitlesItsHostAmongOtherIkeHosts)
 	EXPECT_EQ(d.zone, out(b, 0xb1).zone);
 	EXPECT_EQ(esp_how(0x1b, VM_ESP_IN), VPNMASQ_HOW_NEGOTIATION);
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 1u);
+}
+
+// A negotiation completed after the remote first sent an SPI did not
+// create it: the SPI is not that host's, slot or no slot.
+TEST_F(Nego, AnSpiSentBeforeANegotiationIsNotItsNewSa)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ike_sa(c, 0xc0);
+	quick_mode(a, 0xa0, 0x10, false);
+	slot_over(); // the remote did not send on a's new SA yet
+	quick_mode(c, 0xc0, 0x11, false);
+	slot_over();
+	jiffies += 1;
+	EXPECT_EQ(in(0x51).verdict, VM_DROP) << "a and c negotiated: either may own it";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
+	// c sends on its new SA and its reply comes: c's credit is used
+	EXPECT_EQ(out(c, 0xc1).verdict, VM_ZONE);
+	EXPECT_EQ(in(0x52).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x52), c);
+	jiffies += 1;
+	// b negotiates now and holds the slot, its exchange complete
+	quick_mode(b, 0xb0, 0x12, false);
+	vm_pending_info pi[2];
+	u32 gen;
+	ASSERT_EQ(vm_pending_snapshot(&t, 0, pi, 2, &gen), 1u);
+	EXPECT_EQ(pi[0].lan, b);
+	jiffies += 1;
+	// 0x51 again: sent before b's SA existed, so a's, not the holder's
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x51), a);
+	EXPECT_EQ(esp_how(0x51, VM_ESP_IN), VPNMASQ_HOW_NEGOTIATION);
+	// and b's own new SA is b's
+	EXPECT_EQ(in(0x53).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x53), b);
+}
+
+// Forgotten after the negotiation window, an SPI counts as first sent now.
+TEST_F(Nego, ARefusedSpiIsRememberedForTheWindowOnly)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ike_sa(c, 0xc0);
+	quick_mode(a, 0xa0, 0x10, false);
+	slot_over();
+	quick_mode(c, 0xc0, 0x11, false);
+	slot_over();
+	EXPECT_EQ(in(0x51).verdict, VM_DROP);
+	jiffies += cfg.nego_window * HZ + 1; // a's and c's credits lapse
+	quick_mode(b, 0xb0, 0x12, false);
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE) << "b is the only host that negotiated";
+	EXPECT_EQ(esp_lan(0x51), b);
 }
 
 TEST_F(Nego, TheRemoteMayStartTheExchange)
@@ -364,6 +434,7 @@ struct NaiveNego {
 	struct Host {
 		int credit = 0;
 		unsigned long until = 0;
+		unsigned long credit_since = 0; // when its oldest open credit came
 		int paired = 0;
 		// exchanges by (IKEv2, msgid, direction of the request for
 		// IKEv2): when first seen, the directions seen, completed
@@ -388,10 +459,17 @@ struct NaiveNego {
 	{
 		return open(h, now) && h.credit > 0;
 	}
+	// eligible to an SPI the remote first sent at @first
+	bool eligible(const Host &h, unsigned long first, unsigned long now) const
+	{
+		return entitled(h, now) && (long)(h.credit_since - first) <= 0;
+	}
 	void complete(Host &h, unsigned long now)
 	{
 		if (!open(h, now))
 			h.credit = 0, h.paired = 0;
+		if (!h.credit)
+			h.credit_since = now;
 		h.credit = std::min(h.credit + spis, VM_NEGO_CREDIT_MAX);
 		h.until = now + window_s * HZ;
 	}
@@ -436,24 +514,57 @@ struct NaiveNego {
 		}
 		return true;
 	}
-	// The host an unknown SPI goes to, 0 for none.
-	__be32 owner(unsigned long now) const
+	// The host an unknown SPI the remote first sent at @first goes to, 0
+	// for none.
+	__be32 owner(unsigned long first, unsigned long now) const
 	{
-		__be32 entitled_lan = 0, ready = holder;
-		int n = 0;
-		for (auto &[lan, h] : hosts)
-			if (entitled(h, now)) {
-				entitled_lan = lan;
+		__be32 eligible_lan = 0, ready = holder;
+		int n = 0, any = 0;
+		for (auto &[lan, h] : hosts) {
+			any += entitled(h, now);
+			if (eligible(h, first, now)) {
+				eligible_lan = lan;
 				n++;
 			}
+		}
 		if (ready && nego && !entitled(hosts.at(ready), now))
 			ready = 0;
-		if (n == 1 && (!ready || ready == entitled_lan))
-			return entitled_lan;
-		// the holder, if it negotiated too or nobody did
-		if (ready && (n == 0 || entitled(hosts.at(ready), now)))
+		// the one that negotiated in time, unless a holder that may own
+		// it too holds the slot
+		if (n == 1 && (!ready || ready == eligible_lan || entitled(hosts.at(ready), now)))
+			return eligible_lan;
+		// the holder, if it negotiated in time too or nobody negotiated
+		if (ready && (any == 0 || eligible(hosts.at(ready), first, now)))
 			return ready;
 		return 0;
+	}
+	// The remote's unknown SPIs refused lately and when it first sent
+	// them: the last 8 refused, bound ones forgotten, none older than
+	// the window.
+	std::deque<std::pair<u32, unsigned long>> refused;
+	unsigned long first_sent(u32 spi, unsigned long now) const
+	{
+		for (auto &[s, t] : refused)
+			if (s == spi)
+				return (long)(now - (t + window_s * HZ)) > 0 ? now : t;
+		return now;
+	}
+	void refuse(u32 spi, unsigned long first)
+	{
+		for (auto &[s, t] : refused)
+			if (s == spi) {
+				t = first;
+				return;
+			}
+		refused.emplace_back(spi, first);
+		if (refused.size() > 8)
+			refused.pop_front();
+	}
+	void forget(u32 spi)
+	{
+		for (auto &[s, t] : refused)
+			if (s == spi)
+				s = 0;
 	}
 };
 
@@ -469,6 +580,7 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 	model.spis = cfg.nego_spis;
 	std::map<__be32, u16> zone;
 	std::map<u32, __be32> bound; // inbound SPI -> host
+	std::vector<u32> refused;    // every SPI refused, to send again
 	u32 next_spi = 0x100000;
 	unsigned long window = cfg.nego_window * HZ, wait = msecs_to_jiffies(cfg.serial_wait);
 	for (auto lan : lans) {
@@ -496,12 +608,21 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			break;
 		}
 		case 2:
-		case 3: { // an unknown inbound SPI from the remote
-			__be32 want = model.owner(jiffies);
+		case 3: { // an unknown inbound SPI from the remote: new, or one
+			  // refused before (maybe forgotten since)
 			u32 spi = next_spi++;
+			if (!refused.empty() && pick(2)) {
+				spi = refused[pick(refused.size())];
+				if (bound.count(spi))
+					break;
+			}
+			unsigned long first = model.first_sent(spi, jiffies);
+			__be32 want = model.owner(first, jiffies);
 			auto d = in(spi);
 			if (!want) {
 				ASSERT_EQ(d.verdict, VM_DROP) << "step " << step;
+				model.refuse(spi, first);
+				refused.push_back(spi);
 				break;
 			}
 			ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step << [&] {
@@ -520,7 +641,7 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			ASSERT_EQ(d.zone, zone[want]) << "misbound at step " << step;
 			auto &o = model.hosts[want];
 			// it earned it: negotiated just now, or awaited it
-			ASSERT_TRUE(model.entitled(o, jiffies) || model.holder == want);
+			ASSERT_TRUE(model.eligible(o, first, jiffies) || model.holder == want);
 			if (model.entitled(o, jiffies)) {
 				o.credit--;
 				if (model.holder != want || model.nego)
@@ -529,6 +650,7 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			if (model.holder == want)
 				model.holder = 0;
 			bound[spi] = want;
+			model.forget(spi);
 			break;
 		}
 		case 4: { // a host sends on a new outbound SPI

@@ -116,6 +116,8 @@ rk_round() {
 	done
 
 	gwctl stats reset
+	gwctl --timestamp monitor >/tmp/rk-mon 2>&1 &
+	local mon=$!
 	local ns0=() t0=$SECONDS
 	for i in $(seq 1 $N); do ns0[i]=$(nostate "$i"); done
 	# (a)+(d): the responder streams to the silent hosts; (b): hosts ping
@@ -137,6 +139,16 @@ rk_round() {
 	sleep 1
 	for i in $(seq 1 $N); do kill "${RECV[i]}"; wait "${RECV[i]}" 2>/dev/null; done
 	echo "# IKEv$v: traffic for $((SECONDS - t0)) s"
+	kill "$mon"
+	wait "$mon" 2>/dev/null
+	if [ -n "${REKEY_TRACE:-}" ]; then
+		sed 's/^/# mon /' /tmp/rk-mon | head -n 400
+		for ns in rem $(for i in $(seq 1 $N); do echo "lan$i"; done); do
+			cat "/tmp/swan-$ns/pluto.log" "/tmp/swan-$ns/pluto.stderr" 2>/dev/null |
+				grep -E 'established|initiating|replac|expir|delet|retransmit|timeout|Quick|CHILD' |
+				sed "s/^/# $ns /" | head -n 120
+		done
+	fi
 
 	local sent completed nego_bound ike_bound lost_a=0 lost_b=0 rekeys_a rekeys_b
 	sent=$(sed -n 's/^sent //p' /tmp/rk-sent)

@@ -25,7 +25,9 @@ responder_start() {
 
 # listen_on NS COOKIE TIMEOUT: a listener for COOKIE in NS, bound to UDP 500
 # before this returns (python's start under TCG can take seconds); its
-# pid in LISTENER
+# pid in LISTENER. It ends as soon as COOKIE comes, so a check that expects
+# it gives the sender's own start (seconds on a debug kernel) a long
+# TIMEOUT.
 listen_on() {
 	local ready
 	ready=$(mktemp -u /tmp/ike-ready.XXXXXX)
@@ -102,13 +104,13 @@ topo_setup 2
 responder_start
 hosts_initiate 1 1 400
 # a new exchange on lan1's IKE SA (its cookie), started by the remote
-listen_on lan1 "$(cookie 401)" 4
+listen_on lan1 "$(cookie 401)" 30
 l=$LISTENER
 ip netns exec rem "${PEER[@]}" send "$GW_PUB" "$(cookie 401)" --rcookie 99
 wait $l
 check_eq "remote's message on lan1's IKE SA reaches lan1" 0 $?
 # a new Phase 1 from the remote: only lan1 has IKE state: unambiguous
-listen_on lan1 "$(cookie 499)" 4
+listen_on lan1 "$(cookie 499)" 30
 l=$LISTENER
 ip netns exec rem "${PEER[@]}" send "$GW_PUB" "$(cookie 499)"
 wait $l
