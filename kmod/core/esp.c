@@ -219,10 +219,11 @@ void vm_esp_promote(struct vm_tables *t,
 			if (f && !e) {
 				e = vm_esp_add(t, cfg, &key, f, 0,
 					       VPNMASQ_HOW_SENT, now);
-				if (e && !p->pending &&
-				    !vm_nego_take_paired(f, now))
+				if (e && !p->pending) {
+					vm_nego_take_paired(f, now);
 					vm_pending_set(t, p, f, VM_SLOT_SENT,
 						       h->spi, now);
+				}
 			}
 			if (e && e->flow == f) {
 				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
@@ -355,16 +356,18 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	/*
 	 * The one host that negotiated in time, unless another holds the
 	 * slot that may own it (one that negotiated too late may not); else
-	 * the holder, if it negotiated in time too or nobody negotiated
-	 * (serialization, as without negotiations); a holder that did not
-	 * negotiate while another host did gets nothing: the SPI may be the
-	 * other's new SA.
+	 * the holder that sent on a new SA and awaits its reply, if it
+	 * negotiated in time too or nobody negotiated (serialization, as
+	 * without negotiations). A holder that did not negotiate while
+	 * another host did gets nothing (the SPI may be the other's new SA),
+	 * nor does a negotiating holder while another host may own it: it
+	 * sent nothing that the SPI could answer.
 	 */
 	if (owner && (!pending || pending == owner ||
 		      vm_nego_entitled(pending, pkt->now))) {
 		f = owner;
 		how = VPNMASQ_HOW_NEGOTIATION;
-	} else if (pending &&
+	} else if (pending && p->pending_kind == VM_SLOT_SENT &&
 		   (!entitled || vm_nego_eligible(pending, first, pkt->now))) {
 		f = pending;
 		how = VPNMASQ_HOW_PENDING;
@@ -404,23 +407,24 @@ out:
 
 /*
  * Holds @handle, a packet of @lan that must wait for @p's slot: a new
- * outbound SPI, or an ISAKMP message of a negotiation (@ike). False if it
+ * outbound SPI, or an ISAKMP message of a negotiation (@ike). NULL if it
  * cannot be held (counted): the caller drops it.
  */
-bool vm_held_add(struct vm_tables *t, const struct vpnmasq_config *cfg,
-		 struct vm_peer *p, __be32 lan, __be32 spi, bool ike,
-		 void *handle)
+struct vm_held *vm_held_add(struct vm_tables *t,
+			    const struct vpnmasq_config *cfg,
+			    struct vm_peer *p, __be32 lan, __be32 spi, bool ike,
+			    void *handle)
 {
 	struct vm_held *h;
 
 	if (!handle || p->n_held >= cfg->hold_max) {
 		vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
-		return false;
+		return NULL;
 	}
 	h = kzalloc(sizeof(*h), GFP_ATOMIC);
 	if (!h) {
 		vm_stat(t, VPNMASQ_STAT_NOMEM);
-		return false;
+		return NULL;
 	}
 	h->pkt = handle;
 	h->lan = lan;
@@ -430,7 +434,21 @@ bool vm_held_add(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	p->n_held++;
 	t->n_held++;
 	vm_stat(t, VPNMASQ_STAT_ESP_HELD);
-	return true;
+	return h;
+}
+
+/* @f sent on new SPI @spi: it awaits the reply, if the slot is free or its. */
+static void vm_pending_take(struct vm_tables *t, struct vm_peer *p,
+			    struct vm_flow *f, __be32 spi, unsigned long now)
+{
+	if (!p->pending) {
+		vm_pending_set(t, p, f, VM_SLOT_SENT, spi, now);
+	} else if (p->pending == f && p->pending_kind == VM_SLOT_NEGO) {
+		/* It negotiated, then sent first: now it awaits the reply. */
+		p->pending_kind = VM_SLOT_SENT;
+		p->pending_spi = spi;
+		p->pending_since = now;
+	}
 }
 
 void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
@@ -476,6 +494,12 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 				pkt->now))
 			goto out;
 		vm_stat(t, VPNMASQ_STAT_ESP_SERIAL_SKIPPED);
+		/*
+		 * A free slot is still taken: with several SAs to that remote
+		 * the host's new SA may not be the one the remote sent on,
+		 * and then its reply is still to come.
+		 */
+		vm_pending_take(t, p, f, spi, pkt->now);
 		vm_host_touch(f->host, pkt->now);
 		d->verdict = VM_ZONE;
 		d->zone = f->host->zone;
@@ -496,14 +520,7 @@ void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_flow_put_if_unused(t, f);
 		goto out;
 	}
-	if (!p->pending) {
-		vm_pending_set(t, p, f, VM_SLOT_SENT, spi, pkt->now);
-	} else if (p->pending_kind == VM_SLOT_NEGO) {
-		/* It negotiated, then sent first: now it awaits the reply. */
-		p->pending_kind = VM_SLOT_SENT;
-		p->pending_spi = spi;
-		p->pending_since = pkt->now;
-	}
+	vm_pending_take(t, p, f, spi, pkt->now);
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;

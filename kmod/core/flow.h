@@ -77,6 +77,7 @@ struct vm_held {
 	__be32 lan;
 	__be32 spi;			/* ESP: its new outbound SPI */
 	bool ike;			/* an ISAKMP message of a negotiation */
+	bool from_remote;		/* ike: the remote's request */
 };
 
 struct vm_flow_key {

@@ -138,9 +138,10 @@ void vm_pending_clear(struct vm_tables *t, struct vm_peer *p,
 		      enum vpnmasq_reason reason);
 void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
 		    struct vm_held *h);
-bool vm_held_add(struct vm_tables *t, const struct vpnmasq_config *cfg,
-		 struct vm_peer *p, __be32 lan, __be32 spi, bool ike,
-		 void *handle);
+struct vm_held *vm_held_add(struct vm_tables *t,
+			    const struct vpnmasq_config *cfg,
+			    struct vm_peer *p, __be32 lan, __be32 spi, bool ike,
+			    void *handle);
 void vm_pending_set(struct vm_tables *t, struct vm_peer *p, struct vm_flow *f,
 		    enum vm_slot kind, __be32 spi, unsigned long now);
 struct vm_flow *vm_slot_ready(struct vm_peer *p, unsigned long now);

@@ -275,9 +275,11 @@ static enum vm_verdict vm_ike_seen(struct vm_tables *t,
 static bool vm_ike_known_in(struct vm_tables *t,
 			    const struct vpnmasq_config *cfg,
 			    const struct vm_pkt *pkt,
-			    const struct vm_isakmp *hdr,
+			    const struct vm_isakmp *hdr, void *handle,
 			    struct vm_decision *d)
 {
+	enum vm_verdict v;
+
 	struct vm_ike_key key = { .remote = pkt->saddr,
 				  .icookie = hdr->icookie };
 	struct vm_ike *e;
@@ -288,10 +290,10 @@ static bool vm_ike_known_in(struct vm_tables *t,
 		return false;
 	d->inbound = true;
 	if (e->flow) {
-		/* counted as ike_nego_deferred */
-		if (vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, NULL, pkt->now) ==
-		    VM_DROP) {
-			d->verdict = VM_DROP;
+		/* held or dropped: counted as ike_nego_deferred */
+		v = vm_ike_seen(t, cfg, e, hdr, VM_DIR_IN, handle, pkt->now);
+		if (v != VM_ZONE) {
+			d->verdict = v;
 			return true;
 		}
 		vm_stat(t, VPNMASQ_STAT_IKE_MATCHED);
@@ -334,11 +336,11 @@ bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	d->verdict = VM_PASS;
 	rcu_read_lock();
 	if (vm_likely_inbound(t, pkt))
-		known = vm_ike_known_in(t, cfg, pkt, hdr, d) ||
+		known = vm_ike_known_in(t, cfg, pkt, hdr, handle, d) ||
 			vm_ike_known_out(t, cfg, pkt, hdr, handle, d);
 	else
 		known = vm_ike_known_out(t, cfg, pkt, hdr, handle, d) ||
-			vm_ike_known_in(t, cfg, pkt, hdr, d);
+			vm_ike_known_in(t, cfg, pkt, hdr, handle, d);
 	rcu_read_unlock();
 	return known;
 }

@@ -54,9 +54,9 @@ int vm_isakmp_parse(const u8 *buf, unsigned int len, struct vm_isakmp *hdr);
  * A UDP 500->500 packet seen before conntrack: forwarded or inbound.
  * vm_ike_known() is the lock-free path for cookies seen before and needs no
  * pkt->to_local (a route lookup the caller can then skip); if it returns
- * false, vm_ike_new() decides with pkt->to_local set. A host's message of
- * a negotiation may have to wait for its turn: then the tables keep
- * @handle (VM_HOLD), if it is not NULL.
+ * false, vm_ike_new() decides with pkt->to_local set. A message of a
+ * negotiation (the host's, or the remote's opening one) may have to wait
+ * for its turn: then the tables keep @handle (VM_HOLD), if it is not NULL.
  */
 bool vm_ike_known(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  const struct vm_pkt *pkt, const struct vm_isakmp *hdr,

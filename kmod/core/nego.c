@@ -156,6 +156,29 @@ static bool vm_nego_remote_opens(const struct vpnmasq_config *cfg,
 }
 
 /*
+ * The remote's request opening an exchange with @f's host waits for the
+ * slot in line with the hosts' held packets, so that neither starves the
+ * other; one copy of it is enough (the remote retransmits the same
+ * message), the others are dropped.
+ */
+static enum vm_verdict vm_nego_hold_remote(struct vm_tables *t,
+					   const struct vpnmasq_config *cfg,
+					   struct vm_peer *p, struct vm_flow *f,
+					   void *handle)
+{
+	struct vm_held *h;
+
+	list_for_each_entry(h, &p->held, node)
+		if (h->from_remote && h->lan == f->key.lan)
+			return VM_DROP;
+	h = vm_held_add(t, cfg, p, f->key.lan, 0, true, handle);
+	if (!h)
+		return VM_DROP;
+	h->from_remote = true;
+	return VM_HOLD;
+}
+
+/*
  * A message of an SA-creating exchange on one of @f's IKE SAs, in
  * direction @dir; the flow was found under RCU and may have gone since.
  *
@@ -167,8 +190,8 @@ static bool vm_nego_remote_opens(const struct vpnmasq_config *cfg,
  * slot until its new inbound SPI has come or the exchange has been quiet
  * for serial_wait. The remote's messages pass and keep the slot, but for
  * a request opening a new exchange with this host while another holds the
- * slot: two hosts' new SAs at once could not be told apart, so it is
- * dropped (the remote retransmits it) until the slot is free.
+ * slot: two hosts' new SAs at once could not be told apart, so it waits
+ * its turn too (held, or dropped for the remote to retransmit).
  */
 enum vm_verdict vm_nego_seen(struct vm_tables *t,
 			     const struct vpnmasq_config *cfg,
@@ -190,7 +213,7 @@ enum vm_verdict vm_nego_seen(struct vm_tables *t,
 		}
 		if (vm_nego_remote_opens(cfg, f, hdr, now)) {
 			vm_stat(t, VPNMASQ_STAT_IKE_NEGO_DEFERRED);
-			v = VM_DROP;
+			v = vm_nego_hold_remote(t, cfg, p, f, handle);
 			goto out;
 		}
 	}

@@ -189,10 +189,36 @@ TEST_F(Nego, TheRemoteMayStartTheExchange)
 	auto da = out(a, 0xa1);
 	EXPECT_EQ(da.zone, d.zone) << "it is a's zone";
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), 1u)
-		<< "a's new outbound SPI pairs the bound one: no slot taken";
+		<< "a's new outbound SPI pairs the bound one: it waits for nothing";
+	// but it takes the free slot: with several SAs it may be another's pair
 	vm_pending_info p[2];
 	u32 gen;
-	EXPECT_EQ(vm_pending_snapshot(&t, 0, p, 2, &gen), 0u);
+	ASSERT_EQ(vm_pending_snapshot(&t, 0, p, 2, &gen), 1u);
+	EXPECT_EQ(p[0].lan, a);
+	EXPECT_EQ(p[0].kind, VM_SLOT_SENT);
+}
+
+// A host that holds the remote's slot only because it negotiated sent
+// nothing an SPI could answer: while another host may own an SPI, the
+// holder does not get it.
+TEST_F(Nego, ANegotiatingHolderGetsOnlyWhatNoOtherHostMayOwn)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x10, false);
+	slot_over(); // a's new SA stays idle at the remote
+	jiffies += 1;
+	quick_mode(b, 0xb0, 0x11, false); // b holds the slot, complete
+	jiffies += 1;
+	EXPECT_EQ(in(0x51).verdict, VM_DROP) << "a's idle SA or b's new one";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
+	// b sends on its new SA: now the reply it awaits is its
+	EXPECT_EQ(out(b, 0xb1).verdict, VM_ZONE);
+	EXPECT_EQ(in(0x52).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x52), b);
+	// and 0x51 is a's, the only host still entitled
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x51), a);
 }
 
 TEST_F(Nego, OnlyCompletedExchangesEntitle)
@@ -280,19 +306,35 @@ TEST_F(Nego, TheRemoteOpensNoExchangeWhileAnotherHostHoldsTheSlot)
 	ike_sa(a, 0xa0);
 	ike_sa(b, 0xb0);
 	quick_mode(a, 0xa0, 0x7007);
-	// the remote starts rekeying b while a's new SA is still to come
-	EXPECT_EQ(msg(b, false, 0xb0, kV1, kQuick, 0x7100).verdict, VM_DROP);
+	// the remote starts rekeying b while a's new SA is still to come: it
+	// waits in line, one copy of it
+	EXPECT_EQ(msg(b, false, 0xb0, kV1, kQuick, 0x7100).verdict, VM_HOLD);
+	EXPECT_EQ(msg(b, false, 0xb0, kV1, kQuick, 0x7100).verdict, VM_DROP)
+		<< "its retransmission";
 	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 0x10).verdict, VM_DROP);
-	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_DEFERRED), 2u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_DEFERRED), 3u);
+	EXPECT_EQ(held_ike.size(), 1u);
 	EXPECT_EQ(nego_of(b), nullptr) << "nothing of it was noted";
 	EXPECT_EQ(msg(b, false, 0xb0, kV1, 5, 0x7101).verdict, VM_ZONE)
 		<< "other exchanges pass";
 	auto ra = in(0x71);
 	ASSERT_EQ(ra.verdict, VM_ZONE) << "a's new SA, unambiguous";
 	EXPECT_EQ(ra.zone, out(a, 0xa1).zone);
-	// the slot is free: the remote's retransmission goes on
+	// the slot is free: the held request goes on, and b holds the slot
+	ASSERT_EQ(released, held_ike);
+	vm_pending_info pi[2];
+	u32 gen;
+	ASSERT_EQ(vm_pending_snapshot(&t, 0, pi, 2, &gen), 1u);
+	EXPECT_EQ(pi[0].lan, b);
+	// as the stack sends the released one in again, and the rest of it
 	EXPECT_EQ(msg(b, false, 0xb0, kV1, kQuick, 0x7100).verdict, VM_ZONE);
-	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_DEFERRED), 2u);
+	EXPECT_EQ(msg(b, true, 0xb0, kV1, kQuick, 0x7100).verdict, VM_ZONE);
+	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 0x10).verdict, VM_ZONE)
+		<< "its other request, now that b holds the slot";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_DEFERRED), 3u);
+	auto rb = in(0x72);
+	ASSERT_EQ(rb.verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x72), b);
 }
 
 TEST_F(Nego, AHolderNeverTakesWhatAnotherNegotiatingHostMayOwn)
@@ -533,8 +575,9 @@ struct NaiveNego {
 		// it too holds the slot
 		if (n == 1 && (!ready || ready == eligible_lan || entitled(hosts.at(ready), now)))
 			return eligible_lan;
-		// the holder, if it negotiated in time too or nobody negotiated
-		if (ready && (any == 0 || eligible(hosts.at(ready), first, now)))
+		// the holder that awaits a reply, if it negotiated in time too
+		// or nobody negotiated
+		if (ready && !nego && (any == 0 || eligible(hosts.at(ready), first, now)))
 			return ready;
 		return 0;
 	}
@@ -658,6 +701,12 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			if (model.open(h, jiffies) && h.paired > 0) {
 				ASSERT_EQ(d.verdict, VM_ZONE) << "step " << step;
 				h.paired--;
+				// it waited for nothing, but takes a free slot
+				if (!model.holder || model.holder == lan) {
+					model.holder = lan;
+					model.nego = false;
+					model.since = jiffies;
+				}
 			} else if (model.holder && model.holder != lan) {
 				ASSERT_EQ(d.verdict, VM_DROP) << "step " << step;
 			} else {

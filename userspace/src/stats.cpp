@@ -156,8 +156,9 @@ constexpr auto kStats = [] {
 	s[VPNMASQ_STAT_IKE_NEGO_DEFERRED] = {
 		"ike_nego_deferred",
 		"requests of a remote opening an SA-creating exchange with a LAN host (Quick Mode, "
-		"CREATE_CHILD_SA) dropped while another host's new SA was pending at that remote: "
-		"two new SAs at once could not be told apart; the remote retransmits them"};
+		"CREATE_CHILD_SA) that waited while another host's new SA was pending at that "
+		"remote: two new SAs at once could not be told apart; one copy per host is held "
+		"until its turn, retransmissions are dropped"};
 	return s;
 }();
 

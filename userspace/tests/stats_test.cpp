@@ -162,7 +162,7 @@ TEST(Stats, NegotiationCounters)
 	EXPECT_EQ(stat_name(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), "esp_serial_skipped");
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_SERIAL_SKIPPED, "needed no serialization"));
 	EXPECT_EQ(stat_name(VPNMASQ_STAT_IKE_NEGO_DEFERRED), "ike_nego_deferred");
-	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_DEFERRED, "the remote retransmits"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_DEFERRED, "one copy per host is held"));
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_ASSOCIATED, "whose pending new SA awaited them"));
 }
 
