@@ -176,6 +176,14 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 		d->verdict = VM_DROP;
 		goto out;
 	}
+	/*
+	 * An IKEv2 SA's first message that is no IKE_SA_INIT: an SA a
+	 * CREATE_CHILD_SA made, if the host just did one.
+	 */
+	if (hdr->version >> 4 == 2 &&
+	    hdr->exchange != VM_EXCH_IKEV2_IKE_SA_INIT &&
+	    vm_nego_open(f->nego, pkt->now))
+		vm_nego_take_ike(f);
 	if (vm_nego_exchange(hdr->version, hdr->exchange))
 		vm_nego_note(t, cfg, f, hdr, VM_DIR_OUT, pkt->now);
 	vm_host_touch(f->host, pkt->now);

@@ -300,10 +300,20 @@ void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now)
 		n->paired++;
 }
 
+/*
+ * A new IKE SA of @f's host showed up, made by one of its CREATE_CHILD_SAs
+ * (an IKE SA rekey): that exchange made no ESP SA, so the ESP credit it
+ * gave is void, or it would linger and make other hosts' SPIs ambiguous.
+ */
 void vm_nego_take_ike(struct vm_flow *f)
 {
-	if (f->nego && f->nego->ike_sas)
-		f->nego->ike_sas--;
+	struct vm_nego *n = f->nego;
+
+	if (!n || !n->ike_sas)
+		return;
+	n->ike_sas--;
+	if (n->spis)
+		n->spis--;
 }
 
 /* A new outbound SPI of @f that pairs an inbound one already bound. */

@@ -18,6 +18,7 @@
 
 /* ISAKMP exchange types (RFC 2408 3.1, RFC 2409 9, RFC 7296 3.1). */
 #define VM_EXCH_IKEV1_QUICK		32
+#define VM_EXCH_IKEV2_IKE_SA_INIT	34
 #define VM_EXCH_IKEV2_IKE_AUTH		35
 #define VM_EXCH_IKEV2_CREATE_CHILD_SA	36
 /* IKEv2 header flags (RFC 7296 3.1). */

@@ -390,6 +390,31 @@ TEST_F(Nego, AnIkeSaRekeyBindsTheRemotesNewCookie)
 	EXPECT_EQ(msg(a, false, 0xbeef, kV2, 37, 0).verdict, VM_DROP) << "one IKE SA per rekey";
 }
 
+// An IKE SA rekey makes no ESP SA: once its new IKE SA shows up, from
+// either side, the ESP credit its exchange gave is void and makes no other
+// host's SPI ambiguous.
+class NegoIkeRekey : public Nego, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(NegoIkeRekey, LeavesNoEspCredit)
+{
+	const bool remote_first = GetParam();
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false); // the remote rekeys a's IKE SA
+	slot_over();
+	quick_mode(b, 0xb0, 0x12, false);
+	slot_over();
+	ASSERT_NE(nego_of(a), nullptr);
+	EXPECT_EQ(nego_of(a)->spis, 1u);
+	ASSERT_EQ(msg(a, !remote_first, 0xfeed, kV2, 37, 0).verdict, VM_ZONE);
+	ASSERT_NE(nego_of(a), nullptr);
+	EXPECT_EQ(nego_of(a)->spis, 0u) << "its exchange made an IKE SA";
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE) << "b is the one host entitled";
+	EXPECT_EQ(esp_lan(0x51), b);
+}
+
+INSTANTIATE_TEST_SUITE_P(FromEitherSide, NegoIkeRekey, ::testing::Bool());
+
 TEST_F(Nego, NegoSpisZeroTurnsItOff)
 {
 	cfg.nego_spis = 0;
