@@ -48,9 +48,10 @@ pptp_dial() {
 		>"$PPTP_DIR/$ns.out" 2>&1 &
 }
 
-# pptp_up NS [SECONDS]: waits until NS has ppp0 with an address
+# pptp_up NS [SECONDS]: waits until NS has ppp0 with an address (90 s by
+# default: calls dialled at once on a debug kernel take over 30)
 pptp_up() {
-	local end=$((SECONDS + ${2:-30}))
+	local end=$((SECONDS + ${2:-90}))
 	# by the clock: each look costs a good part of a second under TCG
 	while [ "$SECONDS" -lt "$end" ]; do
 		ip -n "$1" -4 addr show dev ppp0 2>/dev/null | grep -q 'inet ' && return 0
