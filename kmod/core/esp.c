@@ -391,7 +391,8 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	vm_stat(t, how == VPNMASQ_HOW_PENDING ? VPNMASQ_STAT_ESP_ASSOCIATED :
 		   VPNMASQ_STAT_ESP_NEGO_BOUND);
 	/* Sent before the host's own new SPI: that one awaits nothing. */
-	vm_nego_take_spi(f, f != p->pending || p->pending_kind == VM_SLOT_NEGO,
+	vm_nego_take_spi(f, first,
+			 f != p->pending || p->pending_kind == VM_SLOT_NEGO,
 			 pkt->now);
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;

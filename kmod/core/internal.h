@@ -164,6 +164,7 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  struct vm_flow *f, const struct vm_isakmp *hdr,
 		  enum vm_dir dir, unsigned long now);
 bool vm_nego_open(const struct vm_nego *n, unsigned long now);
+unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now);
 /* 1 if @f may get an unknown inbound SPI by its negotiations, else 0. */
 unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now);
 bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
@@ -173,8 +174,9 @@ struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
 				  unsigned int *entitled);
 struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
 				  unsigned int *n);
-void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now);
-void vm_nego_take_ike(struct vm_flow *f);
+void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
+		      unsigned long now);
+void vm_nego_take_ike(struct vm_flow *f, unsigned long now);
 bool vm_nego_take_paired(struct vm_flow *f, unsigned long now);
 void vm_nego_gc(struct vm_tables *t, struct vm_flow *f,
 		const struct vpnmasq_config *cfg, unsigned long now);

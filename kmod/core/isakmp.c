@@ -183,7 +183,7 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 	if (hdr->version >> 4 == 2 &&
 	    hdr->exchange != VM_EXCH_IKEV2_IKE_SA_INIT &&
 	    vm_nego_open(f->nego, pkt->now))
-		vm_nego_take_ike(f);
+		vm_nego_take_ike(f, pkt->now);
 	if (vm_nego_exchange(hdr->version, hdr->exchange))
 		vm_nego_note(t, cfg, f, hdr, VM_DIR_OUT, pkt->now);
 	vm_host_touch(f->host, pkt->now);
@@ -230,7 +230,7 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 			d->verdict = VM_DROP;
 			goto out;
 		}
-		vm_nego_take_ike(owner);
+		vm_nego_take_ike(owner, pkt->now);
 		vm_stat(t, VPNMASQ_STAT_IKE_NEGO_BOUND);
 		vm_host_touch(owner->host, pkt->now);
 		d->verdict = VM_ZONE;

@@ -26,14 +26,43 @@ bool vm_nego_open(const struct vm_nego *n, unsigned long now)
 	return n && time_before(now, n->until);
 }
 
+static bool vm_nego_credit_live(const struct vm_nego *n, unsigned int i,
+				unsigned long now)
+{
+	return !time_after(now, n->credit_at[i] + n->window);
+}
+
+/* Credits live now (the newest are last: they outlive the others). */
+unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now)
+{
+	unsigned int i;
+
+	if (!vm_nego_open(n, now))
+		return 0;
+	for (i = 0; i < n->spis; i++)
+		if (vm_nego_credit_live(n, i, now))
+			return n->spis - i;
+	return 0;
+}
+
+/* The oldest credit goes: used, or lapsed (counted). */
+static void vm_nego_credit_drop(struct vm_nego *n)
+{
+	memmove(&n->credit_at[0], &n->credit_at[1],
+		(n->spis - 1) * sizeof(n->credit_at[0]));
+	n->spis--;
+}
+
 static void vm_nego_lapse(struct vm_tables *t, struct vm_nego *n,
 			  unsigned long now)
 {
-	if (vm_nego_open(n, now) || !(n->spis || n->ike_sas || n->paired))
-		return;
-	if (n->spis)
+	while (n->spis && (!vm_nego_open(n, now) ||
+			   !vm_nego_credit_live(n, 0, now))) {
 		vm_stat(t, VPNMASQ_STAT_NEGO_LAPSED);
-	n->spis = 0;
+		vm_nego_credit_drop(n);
+	}
+	if (vm_nego_open(n, now))
+		return;
 	n->ike_sas = 0;
 	n->paired = 0;
 }
@@ -76,10 +105,16 @@ static void vm_nego_complete(struct vm_tables *t,
 			     struct vm_nego *n, struct vm_nego_slot *s,
 			     unsigned long now)
 {
+	unsigned int i;
+
 	s->done = true;
-	if (!n->spis)
-		n->credit_since = now;
-	n->spis = min_t(u32, n->spis + cfg->nego_spis, VM_NEGO_CREDIT_MAX);
+	n->window = (unsigned long)cfg->nego_window * HZ;
+	for (i = 0; i < cfg->nego_spis; i++) {
+		/* At the most, the oldest credits make room. */
+		if (n->spis == VM_NEGO_CREDIT_MAX)
+			vm_nego_credit_drop(n);
+		n->credit_at[n->spis++] = now;
+	}
 	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
 		n->ike_sas = min_t(u8, n->ike_sas + 1, VM_NEGO_IKE_SAS_MAX);
 	n->until = now + (unsigned long)cfg->nego_window * HZ;
@@ -229,7 +264,7 @@ out:
 
 unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now)
 {
-	return vm_nego_open(f->nego, now) && f->nego->spis;
+	return !!vm_nego_credits(f->nego, now);
 }
 
 /*
@@ -239,8 +274,11 @@ unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now)
 bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
 		      unsigned long now)
 {
-	return vm_nego_entitled(f, now) &&
-	       !time_after(f->nego->credit_since, first);
+	const struct vm_nego *n = f->nego;
+	unsigned int live = vm_nego_credits(n, now);
+
+	/* Its oldest live credit is the one earned first. */
+	return live && !time_after(n->credit_at[n->spis - live], first);
 }
 
 /*
@@ -285,17 +323,40 @@ struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
 }
 
 /*
- * An inbound SPI bound to @f: it uses up a credit if it has one. @first:
- * the remote sent before the host did, so the host's next new outbound
- * SPI awaits nothing.
+ * Uses up the newest live credit of @n earned no later than @before, if
+ * there is one: the remote's newest SA is the one it sends on first, and an
+ * older credit left unused lapses in its time.
  */
-void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now)
+static bool vm_nego_credit_take(struct vm_nego *n, unsigned long before,
+				unsigned long now)
+{
+	unsigned int live = vm_nego_credits(n, now), i;
+
+	if (!live)
+		return false;
+	for (i = n->spis; live--;) {
+		if (time_after(n->credit_at[--i], before))
+			continue;
+		memmove(&n->credit_at[i], &n->credit_at[i + 1],
+			(n->spis - i - 1) * sizeof(n->credit_at[0]));
+		n->spis--;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * An inbound SPI the remote first sent at @sent, bound to @f: it uses up a
+ * credit if it has one. @first: the remote sent before the host did, so
+ * the host's next new outbound SPI awaits nothing.
+ */
+void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
+		      unsigned long now)
 {
 	struct vm_nego *n = f->nego;
 
-	if (!vm_nego_open(n, now) || !n->spis)
+	if (!vm_nego_credit_take(n, sent, now))
 		return;
-	n->spis--;
 	if (first && n->paired < VM_NEGO_CREDIT_MAX)
 		n->paired++;
 }
@@ -305,15 +366,14 @@ void vm_nego_take_spi(struct vm_flow *f, bool first, unsigned long now)
  * (an IKE SA rekey): that exchange made no ESP SA, so the ESP credit it
  * gave is void, or it would linger and make other hosts' SPIs ambiguous.
  */
-void vm_nego_take_ike(struct vm_flow *f)
+void vm_nego_take_ike(struct vm_flow *f, unsigned long now)
 {
 	struct vm_nego *n = f->nego;
 
 	if (!n || !n->ike_sas)
 		return;
 	n->ike_sas--;
-	if (n->spis)
-		n->spis--;
+	vm_nego_credit_take(n, now, now);
 }
 
 /* A new outbound SPI of @f that pairs an inbound one already bound. */

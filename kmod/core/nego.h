@@ -48,7 +48,14 @@ struct vm_nego_slot {
 /* A flow's negotiations and what they entitle its host to (under lock). */
 struct vm_nego {
 	struct vm_nego_slot slot[VM_NEGO_SLOTS];
-	u8 spis;		/* unknown inbound SPIs it may still get */
+	/*
+	 * Unknown inbound SPIs it may still get: a credit per SPI, each
+	 * earned at credit_at[i] (oldest first) and live for window jiffies
+	 * from then, however many negotiations come after (an SA the
+	 * remote never sends on must not keep its credit alive). The remote's
+	 * new SAs exist only from then: an SPI it sent before is not theirs.
+	 */
+	u8 spis;
 	u8 ike_sas;		/* new IKE SAs the remote may start with it */
 	/*
 	 * Inbound SPIs bound by this entitlement before the host sent on a
@@ -58,12 +65,8 @@ struct vm_nego {
 	u8 last_exchange;
 	u32 completed;		/* negotiations completed */
 	unsigned long until;	/* the entitlement lapses then */
-	/*
-	 * When the oldest credit still open was earned: the remote's new SAs
-	 * of this host exist only since then, so an SPI it sent before is
-	 * not one of them.
-	 */
-	unsigned long credit_since;
+	unsigned long window;	/* nego_window when the last one completed */
+	unsigned long credit_at[VM_NEGO_CREDIT_MAX];
 };
 
 /* An SA-creating exchange type (the rest never entitles anybody). */

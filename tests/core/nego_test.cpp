@@ -4,6 +4,7 @@
 // IKE SAs the remote starts, and tunnels keep one lifetime.
 #include "tables_fixture.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <random>
@@ -274,8 +275,32 @@ TEST_F(Nego, EntitlementIsBoundedAndLapses)
 	jiffies += cfg.nego_window * HZ + 1;
 	EXPECT_EQ(in(0x54).verdict, VM_DROP) << "the window is over";
 	gc();
-	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_LAPSED), 1u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_LAPSED), 2u) << "the second one's two SPIs";
 	EXPECT_EQ(nego_of(a), nullptr) << "nothing left to keep";
+}
+
+// Each credit lives for the window from its own negotiation: one the
+// remote never used does not live on because its host negotiates again.
+TEST_F(Nego, EachCreditLapsesOnItsOwn)
+{
+	const unsigned long window = cfg.nego_window * HZ;
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x10, false); // its SA stays idle at the remote
+	slot_over();
+	jiffies += window / 2;
+	quick_mode(a, 0xa0, 0x11);
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE) << "a's newer SA";
+	EXPECT_EQ(esp_lan(0x51), a);
+	ASSERT_NE(nego_of(a), nullptr);
+	EXPECT_EQ(nego_of(a)->spis, 1u);
+	jiffies += window / 2 + 2; // the first one's window is over
+	EXPECT_EQ(nego_of(a)->spis, 0u);
+	quick_mode(b, 0xb0, 0x12, false);
+	EXPECT_EQ(in(0x52).verdict, VM_ZONE) << "b is the one host entitled";
+	EXPECT_EQ(esp_lan(0x52), b);
+	gc();
+	EXPECT_EQ(stat(VPNMASQ_STAT_NEGO_LAPSED), 1u);
 }
 
 TEST_F(Nego, NegotiationsAreSerializedPerRemote)
@@ -499,9 +524,10 @@ TEST_F(Nego, EachAssociationSaysHowItWasMade)
 // wait behind another host's slot is dropped.
 struct NaiveNego {
 	struct Host {
-		int credit = 0;
+		// when each credit was earned, oldest first; each lives for the
+		// window from then
+		std::deque<unsigned long> credits;
 		unsigned long until = 0;
-		unsigned long credit_since = 0; // when its oldest open credit came
 		int paired = 0;
 		// exchanges by (IKEv2, msgid, direction of the request for
 		// IKEv2): when first seen, the directions seen, completed
@@ -522,22 +548,50 @@ struct NaiveNego {
 	{
 		return (long)(now - h.until) < 0;
 	}
+	bool live(unsigned long at, unsigned long now) const
+	{
+		return (long)(now - (at + window_s * HZ)) <= 0;
+	}
+	int credits(const Host &h, unsigned long now) const
+	{
+		if (!open(h, now))
+			return 0;
+		return (int)std::count_if(h.credits.begin(), h.credits.end(),
+					  [&](unsigned long at) { return live(at, now); });
+	}
 	bool entitled(const Host &h, unsigned long now) const
 	{
-		return open(h, now) && h.credit > 0;
+		return credits(h, now) > 0;
 	}
-	// eligible to an SPI the remote first sent at @first
+	// eligible to an SPI the remote first sent at @first: a live credit
+	// earned no later
 	bool eligible(const Host &h, unsigned long first, unsigned long now) const
 	{
-		return entitled(h, now) && (long)(h.credit_since - first) <= 0;
+		if (!open(h, now))
+			return false;
+		for (auto at : h.credits)
+			if (live(at, now) && (long)(at - first) <= 0)
+				return true;
+		return false;
+	}
+	// its newest live credit earned by @before is used up
+	void take(Host &h, unsigned long before, unsigned long now)
+	{
+		for (auto it = h.credits.rbegin(); it != h.credits.rend(); ++it)
+			if (live(*it, now) && (long)(*it - before) <= 0) {
+				h.credits.erase(std::next(it).base());
+				return;
+			}
 	}
 	void complete(Host &h, unsigned long now)
 	{
 		if (!open(h, now))
-			h.credit = 0, h.paired = 0;
-		if (!h.credit)
-			h.credit_since = now;
-		h.credit = std::min(h.credit + spis, VM_NEGO_CREDIT_MAX);
+			h.credits.clear(), h.paired = 0;
+		for (int i = 0; i < spis; i++) {
+			h.credits.push_back(now);
+			if (h.credits.size() > VM_NEGO_CREDIT_MAX)
+				h.credits.pop_front();
+		}
 		h.until = now + window_s * HZ;
 	}
 	// A message of an SA-creating exchange; false if it was dropped.
@@ -699,7 +753,8 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 						std::to_string(model.nego) + " entitled";
 				for (auto &[l, hh] : model.hosts)
 					if (model.entitled(hh, jiffies))
-						w += " " + std::to_string(ntohl(l)) + ":" + std::to_string(hh.credit);
+						w += " " + std::to_string(ntohl(l)) + ":" +
+						     std::to_string(model.credits(hh, jiffies));
 				vm_pending_info pi[2];
 				u32 g;
 				if (vm_pending_snapshot(&t, 0, pi, 2, &g))
@@ -711,7 +766,7 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 			// it earned it: negotiated just now, or awaited it
 			ASSERT_TRUE(model.eligible(o, first, jiffies) || model.holder == want);
 			if (model.entitled(o, jiffies)) {
-				o.credit--;
+				model.take(o, first, jiffies);
 				if (model.holder != want || model.nego)
 					o.paired++;
 			}
@@ -767,7 +822,7 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 		}
 		for (auto &[l, hh] : model.hosts)
 			if (!model.open(hh, jiffies))
-				hh.credit = 0, hh.paired = 0;
+				hh.credits.clear(), hh.paired = 0;
 	}
 	EXPECT_GT(stat(VPNMASQ_STAT_NEGO_COMPLETED), 100u);
 	EXPECT_GT(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 100u);

@@ -139,8 +139,9 @@ constexpr auto kStats = [] {
 		"nego_spis unknown inbound SPIs from that remote"};
 	s[VPNMASQ_STAT_NEGO_LAPSED] = {
 		"nego_lapsed",
-		"entitlements that ended with SPIs unused (the exchange created fewer SAs than "
-		"nego_spis, or the remote never sent first): informational"};
+		"credits of negotiations (one per SPI) that ended unused nego_window after their "
+		"negotiation (the exchange created fewer SAs than nego_spis, or the remote never "
+		"sent on the SA): informational"};
 	s[VPNMASQ_STAT_ESP_NEGO_BOUND] = {
 		"esp_nego_bound",
 		"unknown inbound SPIs bound to the one LAN host that had just negotiated with that "

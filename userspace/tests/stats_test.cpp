@@ -152,7 +152,7 @@ TEST(Stats, NegotiationCounters)
 			     "IKEv1 Quick Mode, IKEv2 IKE_AUTH and CREATE_CHILD_SA"));
 	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_COMPLETED, "complete in both directions"));
 	EXPECT_EQ(stat_name(VPNMASQ_STAT_NEGO_LAPSED), "nego_lapsed");
-	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_LAPSED, "SPIs unused"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_LAPSED, "ended unused"));
 	EXPECT_TRUE(explains(VPNMASQ_STAT_NEGO_LAPSED, "informational"));
 	EXPECT_EQ(stat_name(VPNMASQ_STAT_ESP_NEGO_BOUND), "esp_nego_bound");
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_NEGO_BOUND, "the remote sent first on a new SA"));
