@@ -172,11 +172,13 @@ bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
 struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
 				  unsigned long now, unsigned int *eligible,
 				  unsigned int *entitled);
-struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
-				  unsigned int *n);
+enum vm_dir vm_nego_ike_starter(const struct vm_isakmp *hdr, enum vm_dir dir);
+struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
+				  unsigned long now, unsigned int *n);
 void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
 		      unsigned long now);
-void vm_nego_take_ike(struct vm_flow *f, unsigned long now);
+void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
+		      unsigned long now);
 bool vm_nego_take_paired(struct vm_flow *f, unsigned long now);
 void vm_nego_gc(struct vm_tables *t, struct vm_flow *f,
 		const struct vpnmasq_config *cfg, unsigned long now);

@@ -183,7 +183,8 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 	if (hdr->version >> 4 == 2 &&
 	    hdr->exchange != VM_EXCH_IKEV2_IKE_SA_INIT &&
 	    vm_nego_open(f->nego, pkt->now))
-		vm_nego_take_ike(f, pkt->now);
+		vm_nego_take_ike(f, vm_nego_ike_starter(hdr, VM_DIR_OUT),
+				 pkt->now);
 	if (vm_nego_exchange(hdr->version, hdr->exchange))
 		vm_nego_note(t, cfg, f, hdr, VM_DIR_OUT, pkt->now);
 	vm_host_touch(f->host, pkt->now);
@@ -210,6 +211,7 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 				  .icookie = hdr->icookie };
 	struct vm_flow *f, *owner;
 	unsigned int entitled;
+	enum vm_dir starter;
 	struct vm_peer *p;
 	u32 flows, local;
 
@@ -222,7 +224,8 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 	}
 	flows = p->ike_flows;
 	local = p->ike_local;
-	owner = vm_nego_ike_owner(p, pkt->now, &entitled);
+	starter = vm_nego_ike_starter(hdr, VM_DIR_IN);
+	owner = vm_nego_ike_owner(p, starter, pkt->now, &entitled);
 	if (owner && !local && !pkt->recheck) {
 		if (rhashtable_lookup_fast(&t->ike, &key, vm_ike_params) ||
 		    !vm_ike_add(t, cfg, &key, owner, p, hdr,
@@ -230,7 +233,7 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 			d->verdict = VM_DROP;
 			goto out;
 		}
-		vm_nego_take_ike(owner, pkt->now);
+		vm_nego_take_ike(owner, starter, pkt->now);
 		vm_stat(t, VPNMASQ_STAT_IKE_NEGO_BOUND);
 		vm_host_touch(owner->host, pkt->now);
 		d->verdict = VM_ZONE;

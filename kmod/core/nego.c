@@ -63,7 +63,8 @@ static void vm_nego_lapse(struct vm_tables *t, struct vm_nego *n,
 	}
 	if (vm_nego_open(n, now))
 		return;
-	n->ike_sas = 0;
+	n->ike_sas[VM_DIR_OUT] = 0;
+	n->ike_sas[VM_DIR_IN] = 0;
 	n->paired = 0;
 }
 
@@ -116,7 +117,8 @@ static void vm_nego_complete(struct vm_tables *t,
 		n->credit_at[n->spis++] = now;
 	}
 	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
-		n->ike_sas = min_t(u8, n->ike_sas + 1, VM_NEGO_IKE_SAS_MAX);
+		n->ike_sas[s->req_dir] = min_t(u8, n->ike_sas[s->req_dir] + 1,
+					       VM_NEGO_IKE_SAS_MAX);
 	n->until = now + (unsigned long)cfg->nego_window * HZ;
 	n->last_exchange = s->exchange;
 	n->completed++;
@@ -306,15 +308,31 @@ struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
 	return *eligible == 1 ? owner : NULL;
 }
 
-/* The same for new IKE SAs the remote starts. */
-struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, unsigned long now,
-				  unsigned int *n)
+/*
+ * Who started the exchange that made the IKE SA of @hdr, a message going
+ * @dir: the side that sends with the Initiator flag.
+ */
+enum vm_dir vm_nego_ike_starter(const struct vm_isakmp *hdr, enum vm_dir dir)
+{
+	bool initiator = hdr->flags & VM_IKEV2_FLAG_INITIATOR;
+
+	if (dir == VM_DIR_IN)
+		return initiator ? VM_DIR_IN : VM_DIR_OUT;
+	return initiator ? VM_DIR_OUT : VM_DIR_IN;
+}
+
+/*
+ * The same for a new IKE SA showing up, made by a CREATE_CHILD_SA that
+ * @starter started.
+ */
+struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
+				  unsigned long now, unsigned int *n)
 {
 	struct vm_flow *f, *owner = NULL;
 
 	*n = 0;
 	list_for_each_entry(f, &p->flows, peer_node) {
-		if (vm_nego_open(f->nego, now) && f->nego->ike_sas) {
+		if (vm_nego_open(f->nego, now) && f->nego->ike_sas[starter]) {
 			owner = f;
 			(*n)++;
 		}
@@ -366,13 +384,14 @@ void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
  * (an IKE SA rekey): that exchange made no ESP SA, so the ESP credit it
  * gave is void, or it would linger and make other hosts' SPIs ambiguous.
  */
-void vm_nego_take_ike(struct vm_flow *f, unsigned long now)
+void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
+		      unsigned long now)
 {
 	struct vm_nego *n = f->nego;
 
-	if (!n || !n->ike_sas)
+	if (!n || !n->ike_sas[starter])
 		return;
-	n->ike_sas--;
+	n->ike_sas[starter]--;
 	vm_nego_credit_take(n, now, now);
 }
 

@@ -22,6 +22,7 @@
 #define VM_EXCH_IKEV2_IKE_AUTH		35
 #define VM_EXCH_IKEV2_CREATE_CHILD_SA	36
 /* IKEv2 header flags (RFC 7296 3.1). */
+#define VM_IKEV2_FLAG_INITIATOR		0x08
 #define VM_IKEV2_FLAG_RESPONSE		0x20
 
 /* Which way a message went: from the LAN host, or to it. */
@@ -56,7 +57,13 @@ struct vm_nego {
 	 * new SAs exist only from then: an SPI it sent before is not theirs.
 	 */
 	u8 spis;
-	u8 ike_sas;		/* new IKE SAs the remote may start with it */
+	/*
+	 * New IKE SAs of the host's that may show up (IKE SA rekeys), by who
+	 * started the CREATE_CHILD_SA ([enum vm_dir of its request]): that
+	 * side is the new IKE SA's original initiator, which every message on
+	 * it names (the Initiator flag).
+	 */
+	u8 ike_sas[2];
 	/*
 	 * Inbound SPIs bound by this entitlement before the host sent on a
 	 * new outbound SPI: that many new outbound SPIs await nothing.

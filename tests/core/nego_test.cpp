@@ -31,7 +31,7 @@ std::array<u8, VM_ISAKMP_HDR_LEN> header(u64 ic, u64 rc, u8 version, u8 exchange
 constexpr u8 kV1 = 0x10, kV2 = 0x20;
 constexpr u8 kQuick = VM_EXCH_IKEV1_QUICK, kAuth = VM_EXCH_IKEV2_IKE_AUTH,
 	     kChild = VM_EXCH_IKEV2_CREATE_CHILD_SA;
-constexpr u8 kResponse = VM_IKEV2_FLAG_RESPONSE;
+constexpr u8 kResponse = VM_IKEV2_FLAG_RESPONSE, kInitiator = VM_IKEV2_FLAG_INITIATOR;
 
 class Nego : public Tables {
 protected:
@@ -431,7 +431,9 @@ TEST_P(NegoIkeRekey, LeavesNoEspCredit)
 	slot_over();
 	ASSERT_NE(nego_of(a), nullptr);
 	EXPECT_EQ(nego_of(a)->spis, 1u);
-	ASSERT_EQ(msg(a, !remote_first, 0xfeed, kV2, 37, 0).verdict, VM_ZONE);
+	// the remote started the rekey: it is the new IKE SA's initiator
+	ASSERT_EQ(msg(a, !remote_first, 0xfeed, kV2, 37, 0, remote_first ? kInitiator : 0).verdict,
+		  VM_ZONE);
 	ASSERT_NE(nego_of(a), nullptr);
 	EXPECT_EQ(nego_of(a)->spis, 0u) << "its exchange made an IKE SA";
 	EXPECT_EQ(in(0x51).verdict, VM_ZONE) << "b is the one host entitled";
@@ -439,6 +441,29 @@ TEST_P(NegoIkeRekey, LeavesNoEspCredit)
 }
 
 INSTANTIATE_TEST_SUITE_P(FromEitherSide, NegoIkeRekey, ::testing::Bool());
+
+// The Initiator flag on the new IKE SA names who started its rekey: an
+// entitlement from a rekey the host started is not one the remote started.
+TEST_F(Nego, AnIkeSaRekeyIsTheHostsThatStartedItOrAnswered)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false); // the remote starts one with a
+	slot_over();
+	exchange(b, 0xb0, kChild, 4, true); // b starts one
+	slot_over();
+	// the remote's new IKE SA, with the Initiator flag: the one it started
+	auto d = msg(a, false, 0xfeed, kV2, 37, 0, kInitiator);
+	ASSERT_EQ(d.verdict, VM_ZONE);
+	EXPECT_EQ(d.zone, msg(a, true, 0xa0, kV2, 37, 9).zone) << "a's";
+	// without it: the new IKE SA b started
+	auto e = msg(b, false, 0xbeef, kV2, 37, 0);
+	ASSERT_EQ(e.verdict, VM_ZONE);
+	EXPECT_EQ(e.zone, msg(b, true, 0xb0, kV2, 37, 9).zone) << "b's";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 2u);
+	EXPECT_EQ(msg(a, false, 0xcafe, kV2, 37, 0, kInitiator).verdict, VM_DROP)
+		<< "one IKE SA per rekey";
+}
 
 TEST_F(Nego, NegoSpisZeroTurnsItOff)
 {
