@@ -183,6 +183,20 @@ void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
 	t->n_held--;
 }
 
+/* @f sent on new SPI @spi: it awaits the reply, if the slot is free or its. */
+static void vm_pending_take(struct vm_tables *t, struct vm_peer *p,
+			    struct vm_flow *f, __be32 spi, unsigned long now)
+{
+	if (!p->pending) {
+		vm_pending_set(t, p, f, VM_SLOT_SENT, spi, now);
+	} else if (p->pending == f && p->pending_kind == VM_SLOT_NEGO) {
+		/* It negotiated, then sent first: now it awaits the reply. */
+		p->pending_kind = VM_SLOT_SENT;
+		p->pending_spi = spi;
+		p->pending_since = now;
+	}
+}
+
 /* The slot is free: the host waiting longest gets it, its packets go on. */
 void vm_esp_promote(struct vm_tables *t,
 		    const struct vpnmasq_config *cfg, struct vm_peer *p,
@@ -219,10 +233,13 @@ void vm_esp_promote(struct vm_tables *t,
 			if (f && !e) {
 				e = vm_esp_add(t, cfg, &key, f, 0,
 					       VPNMASQ_HOW_SENT, now);
-				if (e && !p->pending) {
+				/*
+				 * It awaits its reply, also when its own
+				 * negotiation's message just took the slot.
+				 */
+				if (e) {
 					vm_nego_take_paired(f, now);
-					vm_pending_set(t, p, f, VM_SLOT_SENT,
-						       h->spi, now);
+					vm_pending_take(t, p, f, h->spi, now);
 				}
 			}
 			if (e && e->flow == f) {
@@ -436,20 +453,6 @@ struct vm_held *vm_held_add(struct vm_tables *t,
 	t->n_held++;
 	vm_stat(t, VPNMASQ_STAT_ESP_HELD);
 	return h;
-}
-
-/* @f sent on new SPI @spi: it awaits the reply, if the slot is free or its. */
-static void vm_pending_take(struct vm_tables *t, struct vm_peer *p,
-			    struct vm_flow *f, __be32 spi, unsigned long now)
-{
-	if (!p->pending) {
-		vm_pending_set(t, p, f, VM_SLOT_SENT, spi, now);
-	} else if (p->pending == f && p->pending_kind == VM_SLOT_NEGO) {
-		/* It negotiated, then sent first: now it awaits the reply. */
-		p->pending_kind = VM_SLOT_SENT;
-		p->pending_spi = spi;
-		p->pending_since = now;
-	}
 }
 
 void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,

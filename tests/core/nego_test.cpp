@@ -326,6 +326,26 @@ TEST_F(Nego, NegotiationsAreSerializedPerRemote)
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 0u);
 }
 
+// Released together, a host's negotiation message and its first packet on
+// the new SA: the slot is its, awaiting the reply to that packet.
+TEST_F(Nego, AHeldNegotiationAndItsFirstPacketAwaitTheReply)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(a, 0xa0, 0x10); // a holds the slot
+	EXPECT_EQ(msg(b, true, 0xb0, kV1, kQuick, 0x11).verdict, VM_HOLD);
+	intptr_t h = 0;
+	EXPECT_EQ(out(b, 0xb1, 0, &h).verdict, VM_HOLD);
+	slot_over(); // a's wait is over: b's turn
+	EXPECT_EQ(released.size(), 2u);
+	vm_pending_info pi[2];
+	u32 gen;
+	ASSERT_EQ(vm_pending_snapshot(&t, 0, pi, 2, &gen), 1u);
+	EXPECT_EQ(pi[0].lan, b);
+	EXPECT_EQ(pi[0].kind, VM_SLOT_SENT) << "its packet on the new SA awaits a reply";
+	EXPECT_EQ(pi[0].spi, htonl(0xb1));
+}
+
 TEST_F(Nego, TheRemoteOpensNoExchangeWhileAnotherHostHoldsTheSlot)
 {
 	ike_sa(a, 0xa0);
