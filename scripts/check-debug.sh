@@ -37,6 +37,9 @@ t_all=$(date +%s)
 
 step "dependencies installed" "$logs/deps.log" scripts/deps.sh || true
 step "vpnmasq-ctl builds" "$logs/tool.log" make tool || true
+# t_85 and t_90 send with vpnmasq-blast
+step "traffic tools build" "$logs/perf.log" \
+	sh -c 'cmake -S tests/perf -B build/perf >/dev/null && cmake --build build/perf -j2' || true
 
 for fl in $flavours; do
 	echo "--- $fl debug kernel"
