@@ -372,7 +372,9 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	}
 	/*
 	 * The one host that negotiated in time, unless another holds the
-	 * slot that may own it (one that negotiated too late may not); else
+	 * slot that may own it (one that negotiated too late may not; one
+	 * whose exchange is under way may: a remote that answers has the new
+	 * SAs before its answer is seen); else
 	 * the holder that sent on a new SA and awaits its reply, if it
 	 * negotiated in time too or nobody negotiated (serialization, as
 	 * without negotiations). A holder that did not negotiate while
@@ -380,8 +382,8 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	 * nor does a negotiating holder while another host may own it: it
 	 * sent nothing that the SPI could answer.
 	 */
-	if (owner && (!pending || pending == owner ||
-		      vm_nego_entitled(pending, pkt->now))) {
+	if (owner && (!p->pending || p->pending == owner ||
+		      vm_nego_entitled(p->pending, pkt->now))) {
 		f = owner;
 		how = VPNMASQ_HOW_NEGOTIATION;
 	} else if (pending && p->pending_kind == VM_SLOT_SENT &&

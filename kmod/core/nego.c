@@ -106,7 +106,14 @@ static void vm_nego_complete(struct vm_tables *t,
 			     struct vm_nego *n, struct vm_nego_slot *s,
 			     unsigned long now)
 {
-	unsigned int i;
+	/*
+	 * Since when the remote may have the new SAs: a remote that answers
+	 * installs them before its answer goes out (its first packet on them
+	 * may overtake it), so from the host's request on; one that asked
+	 * installs them once the host's answer reached it.
+	 */
+	unsigned long at = s->req_dir == VM_DIR_OUT ? s->since : now;
+	unsigned int i, j;
 
 	s->done = true;
 	n->window = (unsigned long)cfg->nego_window * HZ;
@@ -114,7 +121,11 @@ static void vm_nego_complete(struct vm_tables *t,
 		/* At the most, the oldest credits make room. */
 		if (n->spis == VM_NEGO_CREDIT_MAX)
 			vm_nego_credit_drop(n);
-		n->credit_at[n->spis++] = now;
+		/* Oldest first, as lapsing and taking them expect. */
+		for (j = n->spis; j && time_after(n->credit_at[j - 1], at); j--)
+			n->credit_at[j] = n->credit_at[j - 1];
+		n->credit_at[j] = at;
+		n->spis++;
 	}
 	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
 		n->ike_sas[s->req_dir] = min_t(u8, n->ike_sas[s->req_dir] + 1,

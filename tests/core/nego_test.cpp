@@ -163,6 +163,29 @@ TEST_F(Nego, AnSpiSentBeforeANegotiationIsNotItsNewSa)
 	EXPECT_EQ(esp_lan(0x53), b);
 }
 
+// A remote that answers installs its new SAs before its answer goes out:
+// its first packet on them may come before the answer. That SPI may still
+// be the asking host's, so it is no other host's either.
+TEST_F(Nego, TheRemotesFirstPacketMayOvertakeItsAnswer)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	quick_mode(b, 0xb0, 0x10, false); // b's new SA stays idle at the remote
+	slot_over();
+	jiffies += 1;
+	msg(a, true, 0xa0, kV2, kChild, 4); // a asks for a new SA
+	jiffies += 1;
+	EXPECT_EQ(in(0x51).verdict, VM_DROP) << "a's answer is still to come";
+	jiffies += 1;
+	msg(a, false, 0xa0, kV2, kChild, 4, kResponse);
+	EXPECT_EQ(in(0x51).verdict, VM_DROP) << "a's new SA or b's idle one: not b's for sure";
+	EXPECT_EQ(esp_lan(0x51), 0u);
+	// a sends on its new SA: the reply it awaits is 0x51
+	EXPECT_EQ(out(a, 0xa1).verdict, VM_ZONE);
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x51), a);
+}
+
 // Forgotten after the negotiation window, an SPI counts as first sent now.
 TEST_F(Nego, ARefusedSpiIsRememberedForTheWindowOnly)
 {
@@ -580,6 +603,7 @@ struct NaiveNego {
 			unsigned long since;
 			std::set<bool> dirs;
 			bool done = false;
+			bool host_asked = false; // its request came from the host
 		};
 		std::map<std::tuple<bool, u32, bool>, Exchange> exchanges;
 	};
@@ -628,14 +652,21 @@ struct NaiveNego {
 				return;
 			}
 	}
-	void complete(Host &h, unsigned long now)
+	// The remote may have the new SAs from the host's request on if it
+	// answered, else from the host's answer.
+	void complete(Host &h, const Host::Exchange &x, unsigned long now)
 	{
 		if (!open(h, now))
 			h.credits.clear(), h.paired = 0;
+		unsigned long at = x.host_asked ? x.since : now;
 		for (int i = 0; i < spis; i++) {
-			h.credits.push_back(now);
-			if (h.credits.size() > VM_NEGO_CREDIT_MAX)
+			if (h.credits.size() == VM_NEGO_CREDIT_MAX)
 				h.credits.pop_front();
+			auto pos = std::upper_bound(h.credits.begin(), h.credits.end(), at,
+						    [](unsigned long a, unsigned long b) {
+							    return (long)(a - b) < 0;
+						    });
+			h.credits.insert(pos, at);
 		}
 		h.until = now + window_s * HZ;
 	}
@@ -658,17 +689,17 @@ struct NaiveNego {
 			auto it = h.exchanges.find({true, msgid, !out});
 			if (it != h.exchanges.end() && !it->second.done) {
 				it->second.done = true;
-				complete(h, now);
+				complete(h, it->second, now);
 			}
 		} else {
 			auto key = std::make_tuple(v2, msgid, v2 ? out : false);
 			auto it = h.exchanges.find(key);
 			if (it == h.exchanges.end()) {
-				h.exchanges[key] = {now ? now : 1, {out}};
+				h.exchanges[key] = {now ? now : 1, {out}, false, out};
 			} else if (!v2 && !it->second.done && !it->second.dirs.count(out)) {
 				it->second.dirs.insert(out);
 				it->second.done = true;
-				complete(h, now);
+				complete(h, it->second, now);
 			}
 		}
 		if (out && !holder) {
@@ -696,8 +727,8 @@ struct NaiveNego {
 		if (ready && nego && !entitled(hosts.at(ready), now))
 			ready = 0;
 		// the one that negotiated in time, unless a holder that may own
-		// it too holds the slot
-		if (n == 1 && (!ready || ready == eligible_lan || entitled(hosts.at(ready), now)))
+		// it too holds the slot (one still negotiating may)
+		if (n == 1 && (!holder || holder == eligible_lan || entitled(hosts.at(holder), now)))
 			return eligible_lan;
 		// the holder that awaits a reply, if it negotiated in time too
 		// or nobody negotiated
