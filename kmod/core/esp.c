@@ -316,15 +316,15 @@ static void vm_unknown_forget(struct vm_peer *p, __be32 spi)
 /*
  * An inbound SPI never seen before, to the gateway, not one of the
  * gateway's own SAs. Its owner is a host that earned it:
- *   - the only host that negotiated with that remote before the remote
- *     first sent this SPI (a new SA exists only once its negotiation is
- *     complete), unless another such host's new SA is pending;
+ *   - the only host whose new SA the remote could have had when it first
+ *     sent this SPI (see vm_nego_complete()), unless another host that
+ *     may own it holds the slot;
  *   - else the host whose new outbound SPI awaits its reply (the pending
  *     slot: serialization is the fallback where several negotiated);
  * otherwise nobody may claim it (no hole punching): the refusal is left to
  * the caller to count (d->refusal), who may first let DNAT have a look.
  * A refused SPI is remembered with the time it was first sent: when it
- * comes again, the hosts that negotiated only after that are not
+ * comes again, the hosts whose negotiations came only after that are not
  * candidates.
  */
 void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
@@ -334,8 +334,8 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
 				  .dir = VM_ESP_IN };
 	struct vm_flow *f, *pending = NULL, *owner = NULL;
-	unsigned int eligible = 0, entitled = 0;
 	unsigned long first = pkt->now;
+	unsigned int entitled = 0;
 	struct vm_peer *p;
 	struct vm_esp *e;
 	u8 how;
@@ -367,8 +367,7 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	if (p) {
 		first = vm_unknown_first(p, cfg, spi, pkt->now);
 		pending = vm_slot_ready(p, pkt->now);
-		owner = vm_nego_spi_owner(p, first, pkt->now, &eligible,
-					  &entitled);
+		owner = vm_nego_spi_owner(p, first, pkt->now, &entitled);
 	}
 	/*
 	 * The one host that negotiated in time, unless another holds the

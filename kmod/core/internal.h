@@ -170,8 +170,7 @@ unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now);
 bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
 		      unsigned long now);
 struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
-				  unsigned long now, unsigned int *eligible,
-				  unsigned int *entitled);
+				  unsigned long now, unsigned int *entitled);
 enum vm_dir vm_nego_ike_starter(const struct vm_isakmp *hdr, enum vm_dir dir);
 struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
 				  unsigned long now, unsigned int *n);

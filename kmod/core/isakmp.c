@@ -289,10 +289,9 @@ static bool vm_ike_known_in(struct vm_tables *t,
 			    const struct vm_isakmp *hdr, void *handle,
 			    struct vm_decision *d)
 {
-	enum vm_verdict v;
-
 	struct vm_ike_key key = { .remote = pkt->saddr,
 				  .icookie = hdr->icookie };
+	enum vm_verdict v;
 	struct vm_ike *e;
 
 	/* A reply or a remote's message on a known IKE SA? */

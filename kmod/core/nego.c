@@ -45,11 +45,11 @@ unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now)
 	return 0;
 }
 
-/* The oldest credit goes: used, or lapsed (counted). */
-static void vm_nego_credit_drop(struct vm_nego *n)
+/* Credit @i goes: used, or lapsed. */
+static void vm_nego_credit_remove(struct vm_nego *n, unsigned int i)
 {
-	memmove(&n->credit_at[0], &n->credit_at[1],
-		(n->spis - 1) * sizeof(n->credit_at[0]));
+	memmove(&n->credit_at[i], &n->credit_at[i + 1],
+		(n->spis - i - 1) * sizeof(n->credit_at[0]));
 	n->spis--;
 }
 
@@ -59,7 +59,7 @@ static void vm_nego_lapse(struct vm_tables *t, struct vm_nego *n,
 	while (n->spis && (!vm_nego_open(n, now) ||
 			   !vm_nego_credit_live(n, 0, now))) {
 		vm_stat(t, VPNMASQ_STAT_NEGO_LAPSED);
-		vm_nego_credit_drop(n);
+		vm_nego_credit_remove(n, 0);
 	}
 	if (vm_nego_open(n, now))
 		return;
@@ -120,7 +120,7 @@ static void vm_nego_complete(struct vm_tables *t,
 	for (i = 0; i < cfg->nego_spis; i++) {
 		/* At the most, the oldest credits make room. */
 		if (n->spis == VM_NEGO_CREDIT_MAX)
-			vm_nego_credit_drop(n);
+			vm_nego_credit_remove(n, 0);
 		/* Oldest first, as lapsing and taking them expect. */
 		for (j = n->spis; j && time_after(n->credit_at[j - 1], at); j--)
 			n->credit_at[j] = n->credit_at[j - 1];
@@ -130,7 +130,7 @@ static void vm_nego_complete(struct vm_tables *t,
 	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
 		n->ike_sas[s->req_dir] = min_t(u8, n->ike_sas[s->req_dir] + 1,
 					       VM_NEGO_IKE_SAS_MAX);
-	n->until = now + (unsigned long)cfg->nego_window * HZ;
+	n->until = now + n->window;
 	n->last_exchange = s->exchange;
 	n->completed++;
 	vm_stat(t, VPNMASQ_STAT_NEGO_COMPLETED);
@@ -282,7 +282,8 @@ unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now)
 
 /*
  * Whether @f may own an unknown inbound SPI its remote first sent at
- * @first: entitled by a negotiation completed no later than that.
+ * @first: a live credit of a negotiation whose SAs the remote could have
+ * had by then (see vm_nego_complete()).
  */
 bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
 		      unsigned long now)
@@ -296,16 +297,15 @@ bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
 
 /*
  * The one flow of @p eligible to an unknown inbound SPI first sent at
- * @first, if exactly one is; *@eligible is how many are, *@entitled how
- * many have an open entitlement at all.
+ * @first, if exactly one is; *@entitled is how many have an open
+ * entitlement at all.
  */
 struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
-				  unsigned long now, unsigned int *eligible,
-				  unsigned int *entitled)
+				  unsigned long now, unsigned int *entitled)
 {
 	struct vm_flow *f, *owner = NULL;
+	unsigned int eligible = 0;
 
-	*eligible = 0;
 	*entitled = 0;
 	list_for_each_entry(f, &p->flows, peer_node) {
 		if (!vm_nego_entitled(f, now))
@@ -313,10 +313,10 @@ struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
 		(*entitled)++;
 		if (vm_nego_eligible(f, first, now)) {
 			owner = f;
-			(*eligible)++;
+			eligible++;
 		}
 	}
-	return *eligible == 1 ? owner : NULL;
+	return eligible == 1 ? owner : NULL;
 }
 
 /*
@@ -366,9 +366,7 @@ static bool vm_nego_credit_take(struct vm_nego *n, unsigned long before,
 	for (i = n->spis; live--;) {
 		if (time_after(n->credit_at[--i], before))
 			continue;
-		memmove(&n->credit_at[i], &n->credit_at[i + 1],
-			(n->spis - i - 1) * sizeof(n->credit_at[0]));
-		n->spis--;
+		vm_nego_credit_remove(n, i);
 		return true;
 	}
 	return false;

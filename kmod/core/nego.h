@@ -53,8 +53,9 @@ struct vm_nego {
 	 * Unknown inbound SPIs it may still get: a credit per SPI, each
 	 * earned at credit_at[i] (oldest first) and live for window jiffies
 	 * from then, however many negotiations come after (an SA the
-	 * remote never sends on must not keep its credit alive). The remote's
-	 * new SAs exist only from then: an SPI it sent before is not theirs.
+	 * remote never sends on must not keep its credit alive). The remote
+	 * can have had the new SAs only from then: an SPI it sent before is
+	 * not theirs.
 	 */
 	u8 spis;
 	/*

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -81,26 +82,27 @@ protected:
 				return &negos[i];
 		return nullptr;
 	}
-	u8 esp_how(u32 spi, u8 dir)
+	// The association of @spi in @dir, if there is one.
+	std::optional<vm_esp_info> esp_row(u32 spi, u8 dir)
 	{
 		vm_esp_info rows[32];
 		u32 gen;
 		unsigned int n = vm_esp_snapshot(&t, 0, rows, 32, &gen);
 		for (unsigned int i = 0; i < n; i++)
 			if (rows[i].spi == htonl(spi) && rows[i].dir == dir)
-				return rows[i].how;
-		return 0xff;
+				return rows[i];
+		return std::nullopt;
+	}
+	u8 esp_how(u32 spi, u8 dir)
+	{
+		auto row = esp_row(spi, dir);
+		return row ? row->how : 0xff;
 	}
 	// The host an inbound SPI is bound to, 0 if none.
 	__be32 esp_lan(u32 spi)
 	{
-		vm_esp_info rows[32];
-		u32 gen;
-		unsigned int n = vm_esp_snapshot(&t, 0, rows, 32, &gen);
-		for (unsigned int i = 0; i < n; i++)
-			if (rows[i].spi == htonl(spi) && rows[i].dir == VM_ESP_IN)
-				return rows[i].lan;
-		return 0;
+		auto row = esp_row(spi, VM_ESP_IN);
+		return row ? row->lan : 0;
 	}
 	// The remote's slot holder's wait runs out.
 	void slot_over()
