@@ -78,13 +78,18 @@ unsigned int vpnmasq_esp_prerouting(struct vpnmasq_net *vn,
 	if (vm_pkt_lan_side(cfg, &pkt))
 		pkt.foreign = vpnmasq_ct_foreign(state->net, skb, pkt.to_local,
 						 &untracked);
+	/* Held packets keep their device until sent on or dropped. */
+	dev_hold(skb->dev);
 	if (pkt.to_local) {
-		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, &d);
+		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, skb, &d);
+		if (d.verdict == VM_HOLD) {
+			vpnmasq_serial_kick(vn, cfg);
+			return NF_STOLEN;
+		}
+		dev_put(skb->dev);
 		return vpnmasq_verdict_deferred(vn, skb, &d, untracked);
 	}
 
-	/* Held packets keep their device until sent on or dropped. */
-	dev_hold(skb->dev);
 	vm_esp_outbound_new(&vn->tables, cfg, &pkt, spi, skb, &d);
 	if (d.verdict == VM_HOLD) {
 		vpnmasq_serial_kick(vn, cfg);
@@ -112,7 +117,7 @@ void vpnmasq_esp_recheck(struct vpnmasq_net *vn,
 	__be32 spi;
 
 	if (vpnmasq_esp_spi(vn, skb, &spi))
-		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, d);
+		vm_esp_inbound_new(&vn->tables, cfg, &pkt, spi, NULL, d);
 }
 
 /* A held packet's turn: it enters the stack again, as if just received. */

@@ -3,7 +3,9 @@
 # hosts' libreswan tunnels to one responder, IKEv1 then IKEv2, the
 # responder and the hosts rekeying under traffic for REKEY_SECONDS each)
 # on both target kernels, one boot per kernel, both at once. Not part of
-# make check: it is a soak of some 20 minutes per kernel under TCG.
+# make check: it is a soak of some 40 minutes per kernel under TCG
+# (REKEY_ROUNDS picks rounds, REKEY_TRACE=1 adds the module's events and
+# pluto's logs).
 # Prints each run's lines and "N passed, N failed"; exit 0 only if none
 # failed.
 set -uo pipefail
@@ -18,8 +20,9 @@ for k in "${kernels[@]}"; do
 done
 pids=()
 for k in "${kernels[@]}"; do
-	scripts/vm/run-guest -k "$k" -s 1 -t 3600 -- env VM_TEST_TIMEOUT=3300 \
+	scripts/vm/run-guest -k "$k" -s 1 -t 5400 -- env VM_TEST_TIMEOUT=5100 \
 		${REKEY_SECONDS:+REKEY_SECONDS=$REKEY_SECONDS} \
+		${REKEY_ROUNDS:+REKEY_ROUNDS="$REKEY_ROUNDS"} ${REKEY_TRACE:+REKEY_TRACE=1} \
 		tests/vm/run-all.sh tests/vm/soak_rekey.sh >"$logs/rekey-$k.log" 2>&1 &
 	pids+=($!)
 done

@@ -101,6 +101,8 @@ void vm_pending_info_fill(struct vm_pending_info *info,
 	info->waiting_hosts = 0;
 	/* Distinct hosts among at most hold_max packets. */
 	list_for_each_entry(h, &p->held, node) {
+		if (h->early_in)
+			continue;
 		list_for_each_entry(prev, &p->held, node)
 			if (prev == h || prev->lan == h->lan)
 				break;

@@ -197,6 +197,36 @@ static void vm_pending_take(struct vm_tables *t, struct vm_peer *p,
 	}
 }
 
+/*
+ * The remote's packets held for the slot holder's answer: they enter the
+ * stack again and are decided anew, now that the answer came or the slot
+ * went.
+ */
+void vm_esp_release_early(struct vm_tables *t, struct vm_peer *p)
+{
+	struct vm_held *h, *tmp;
+
+	list_for_each_entry_safe(h, tmp, &p->held, node) {
+		if (!h->early_in)
+			continue;
+		vm_held_unlink(t, p, h);
+		vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
+		t->pkt_release(h->pkt);
+		kfree(h);
+	}
+}
+
+/* The host whose packet has waited longest, 0 if none waits. */
+static __be32 vm_held_first_lan(const struct vm_peer *p)
+{
+	const struct vm_held *h;
+
+	list_for_each_entry(h, &p->held, node)
+		if (!h->early_in)
+			return h->lan;
+	return 0;
+}
+
 /* The slot is free: the host waiting longest gets it, its packets go on. */
 void vm_esp_promote(struct vm_tables *t,
 		    const struct vpnmasq_config *cfg, struct vm_peer *p,
@@ -207,8 +237,9 @@ void vm_esp_promote(struct vm_tables *t,
 	struct vm_esp *e;
 	__be32 lan;
 
-	while (!p->pending && !list_empty(&p->held)) {
-		lan = list_first_entry(&p->held, struct vm_held, node)->lan;
+	if (!p->pending)
+		vm_esp_release_early(t, p);
+	while (!p->pending && (lan = vm_held_first_lan(p))) {
 		f = vm_flow_get(t, cfg, lan, p->addr, now);
 		list_for_each_entry_safe(h, tmp, &p->held, node) {
 			struct vm_esp_key key = { .remote = p->addr,
@@ -314,6 +345,32 @@ static void vm_unknown_forget(struct vm_peer *p, __be32 spi)
 }
 
 /*
+ * Holds @handle, the remote's packet on unknown SPI @spi first sent at
+ * @first, if it may be the new SA of the slot holder's request that awaits
+ * its answer: released when the answer comes or the slot goes.
+ */
+static bool vm_esp_hold_early(struct vm_tables *t,
+			      const struct vpnmasq_config *cfg,
+			      struct vm_peer *p, __be32 spi,
+			      unsigned long first, void *handle,
+			      unsigned long now)
+{
+	struct vm_held *h;
+
+	if (!handle || !p || !p->pending || p->n_held >= cfg->hold_max ||
+	    !vm_nego_awaits_answer(p->pending->nego, first,
+				   msecs_to_jiffies(cfg->serial_wait), now))
+		return false;
+	h = vm_held_add(t, cfg, p, 0, spi, false, handle);
+	if (!h)
+		return false;
+	h->early_in = true;
+	/* Its first time stays, for when it comes out again. */
+	vm_unknown_note(t, p, spi, first);
+	return true;
+}
+
+/*
  * An inbound SPI never seen before, to the gateway, not one of the
  * gateway's own SAs. Its owner is a host that earned it:
  *   - the only host whose new SA the remote could have had when it first
@@ -325,10 +382,13 @@ static void vm_unknown_forget(struct vm_peer *p, __be32 spi)
  * the caller to count (d->refusal), who may first let DNAT have a look.
  * A refused SPI is remembered with the time it was first sent: when it
  * comes again, the hosts whose negotiations came only after that are not
- * candidates.
+ * candidates. One that may be the new SA of the slot holder's request
+ * still awaiting its answer (the remote had the SA before it answered) is
+ * held for that answer instead, if @handle can be (see
+ * vm_nego_awaits_answer()).
  */
 void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
-			const struct vm_pkt *pkt, __be32 spi,
+			const struct vm_pkt *pkt, __be32 spi, void *handle,
 			struct vm_decision *d)
 {
 	struct vm_esp_key key = { .remote = pkt->saddr, .spi = spi,
@@ -391,6 +451,11 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		how = VPNMASQ_HOW_PENDING;
 	} else {
 		f = NULL;
+	}
+	if (!f && !pkt->recheck &&
+	    vm_esp_hold_early(t, cfg, p, spi, first, handle, pkt->now)) {
+		d->verdict = VM_HOLD;
+		goto out;
 	}
 	/* A second look binds nothing: whoever may own it now, it is refused. */
 	if (!f || pkt->recheck) {

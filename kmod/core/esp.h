@@ -49,12 +49,12 @@ int vm_esp_parse(const u8 *buf, unsigned int len, __be32 *spi);
  * vm_esp_known() is the lock-free fast path for SPIs seen before; the
  * caller then sorts the rest: the gateway's own SAs (left alone), inbound
  * to the gateway (vm_esp_inbound_new) and forwarded from a LAN host
- * (vm_esp_outbound_new, which may hold @pkt).
+ * (vm_esp_outbound_new); both may hold @handle, the packet (VM_HOLD).
  */
 bool vm_esp_known(struct vm_tables *t, const struct vm_pkt *pkt, __be32 spi,
 		  unsigned int len, struct vm_decision *d);
 void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
-			const struct vm_pkt *pkt, __be32 spi,
+			const struct vm_pkt *pkt, __be32 spi, void *handle,
 			struct vm_decision *d);
 void vm_esp_outbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			 const struct vm_pkt *pkt, __be32 spi, void *handle,

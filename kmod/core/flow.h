@@ -78,6 +78,12 @@ struct vm_held {
 	__be32 spi;			/* ESP: its new outbound SPI */
 	bool ike;			/* an ISAKMP message of a negotiation */
 	bool from_remote;		/* ike: the remote's request */
+	/*
+	 * The remote's packet on an unknown SPI (lan is 0), while the slot
+	 * holder's request awaits its answer: it may be the new SA the
+	 * answer tells of, sent before it.
+	 */
+	bool early_in;
 };
 
 struct vm_flow_key {

@@ -147,6 +147,7 @@ void vm_pending_set(struct vm_tables *t, struct vm_peer *p, struct vm_flow *f,
 struct vm_flow *vm_slot_ready(struct vm_peer *p, unsigned long now);
 void vm_esp_promote(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		    struct vm_peer *p, unsigned long now);
+void vm_esp_release_early(struct vm_tables *t, struct vm_peer *p);
 unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
 			   __be32 lan);
 
@@ -160,13 +161,15 @@ enum vm_verdict vm_nego_seen(struct vm_tables *t,
 			     const struct vpnmasq_config *cfg,
 			     struct vm_flow *f, const struct vm_isakmp *hdr,
 			     enum vm_dir dir, void *handle, unsigned long now);
-void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
+bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  struct vm_flow *f, const struct vm_isakmp *hdr,
 		  enum vm_dir dir, unsigned long now);
 bool vm_nego_open(const struct vm_nego *n, unsigned long now);
 unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now);
 /* 1 if @f may get an unknown inbound SPI by its negotiations, else 0. */
 unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now);
+bool vm_nego_awaits_answer(const struct vm_nego *n, unsigned long first,
+			   unsigned long wait, unsigned long now);
 bool vm_nego_eligible(const struct vm_flow *f, unsigned long first,
 		      unsigned long now);
 struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,

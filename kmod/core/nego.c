@@ -136,7 +136,7 @@ static void vm_nego_complete(struct vm_tables *t,
 	vm_stat(t, VPNMASQ_STAT_NEGO_COMPLETED);
 }
 
-void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
+bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  struct vm_flow *f, const struct vm_isakmp *hdr,
 		  enum vm_dir dir, unsigned long now)
 {
@@ -149,13 +149,13 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	int i;
 
 	if (!cfg->nego_spis)
-		return;
+		return false;
 	n = f->nego;
 	if (!n) {
 		n = kzalloc(sizeof(*n), GFP_ATOMIC);
 		if (!n) {
 			vm_stat(t, VPNMASQ_STAT_NOMEM);
-			return;
+			return false;
 		}
 		f->nego = n;
 	}
@@ -168,16 +168,18 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	if (response) {
 		/* Only the response to a request seen the other way ends one. */
 		s = vm_nego_find(n, hdr, true, other);
-		if (s && !s->done)
-			vm_nego_complete(t, cfg, n, s, now);
-		return;
+		if (!s || s->done)
+			return false;
+		vm_nego_complete(t, cfg, n, s, now);
+		return true;
 	}
 	s = vm_nego_find(n, hdr, v2, dir);
 	if (s) {
 		/* IKEv1: the answer, or the initiator's last word. */
-		if (!v2 && !s->done && s->req_dir != dir)
-			vm_nego_complete(t, cfg, n, s, now);
-		return;
+		if (v2 || s->done || s->req_dir == dir)
+			return false;
+		vm_nego_complete(t, cfg, n, s, now);
+		return true;
 	}
 	s = vm_nego_slot_new(n);
 	s->icookie = hdr->icookie;
@@ -186,6 +188,29 @@ void vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	s->req_dir = dir;
 	s->done = false;
 	s->since = now ?: 1;
+	return false;
+}
+
+/*
+ * Whether @n's host asked for new SAs no later than @first, less than
+ * @wait ago, and awaits the answer: a remote that answers has the SAs
+ * before its answer goes out, so what it first sent at @first on an
+ * unknown SPI may be one of them.
+ */
+bool vm_nego_awaits_answer(const struct vm_nego *n, unsigned long first,
+			   unsigned long wait, unsigned long now)
+{
+	const struct vm_nego_slot *s;
+	int i;
+
+	for (i = 0; n && i < VM_NEGO_SLOTS; i++) {
+		s = &n->slot[i];
+		if (s->since && !s->done && s->req_dir == VM_DIR_OUT &&
+		    !time_after(s->since, first) &&
+		    time_before(now, s->since + wait))
+			return true;
+	}
+	return false;
 }
 
 /* A request of the remote that opens an exchange not seen (lately). */
@@ -265,7 +290,9 @@ enum vm_verdict vm_nego_seen(struct vm_tables *t,
 			goto out;
 		}
 	}
-	vm_nego_note(t, cfg, f, hdr, dir, now);
+	/* The remote's packets held for this answer have an owner now. */
+	if (vm_nego_note(t, cfg, f, hdr, dir, now) && p->pending == f)
+		vm_esp_release_early(t, p);
 	if (!p->pending && dir == VM_DIR_OUT)
 		vm_pending_set(t, p, f, VM_SLOT_NEGO, 0, now);
 	else if (p->pending == f)

@@ -120,7 +120,7 @@ struct Filled {
 		vm_pkt in{kRemote, kGateway, true, jiffies, false, false};
 		if (vm_esp_known(&t, &in, spi_in(i), 100, &d))
 			return VM_DROP;
-		vm_esp_inbound_new(&t, &cfg, &in, spi_in(i), &d);
+		vm_esp_inbound_new(&t, &cfg, &in, spi_in(i), nullptr, &d);
 		return d.verdict;
 	}
 };

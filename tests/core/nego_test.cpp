@@ -188,6 +188,64 @@ TEST_F(Nego, TheRemotesFirstPacketMayOvertakeItsAnswer)
 	EXPECT_EQ(esp_lan(0x51), a);
 }
 
+// ...and when it can be, that packet waits for the answer it overtook.
+TEST_F(Nego, TheRemotesPacketBeforeItsAnswerWaitsForIt)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	msg(a, true, 0xa0, kV2, kChild, 4); // a asks for a new SA
+	jiffies += 1;
+	intptr_t h = 0;
+	EXPECT_EQ(in(0x51, 0, &h).verdict, VM_HOLD) << "it may be a's new SA";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 0u);
+	vm_pending_info p[2];
+	u32 gen;
+	ASSERT_EQ(vm_pending_snapshot(&t, 0, p, 2, &gen), 1u);
+	EXPECT_EQ(p[0].held, 1u);
+	EXPECT_EQ(p[0].waiting_hosts, 0u) << "no host waits for it";
+	jiffies += 1;
+	msg(a, false, 0xa0, kV2, kChild, 4, kResponse);
+	ASSERT_EQ(released, std::vector<intptr_t>{h}) << "the answer came: it goes again";
+	auto d = in(0x51); // as it enters the stack again
+	EXPECT_EQ(d.verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x51), a);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 1u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_HOLD_DROPPED), 0u);
+}
+
+// Held for an answer that does not come, it is refused once the wait is over.
+TEST_F(Nego, AnEarlyPacketWaitsNoLongerThanTheSlot)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	msg(a, true, 0xa0, kV2, kChild, 4);
+	intptr_t h = 0;
+	EXPECT_EQ(in(0x51, 0, &h).verdict, VM_HOLD);
+	jiffies += msecs_to_jiffies(cfg.serial_wait) + 1;
+	vm_esp_serial_tick(&t, &cfg, jiffies);
+	ASSERT_EQ(released, std::vector<intptr_t>{h}) << "the slot went: decided anew";
+	intptr_t again = 0;
+	EXPECT_EQ(in(0x51, 0, &again).verdict, VM_DROP) << "a's request is too old now";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 1u);
+	EXPECT_EQ(esp_lan(0x51), 0u);
+}
+
+// An SPI the remote sent before the host asked cannot be the new SA.
+TEST_F(Nego, OnlyWhatCameAfterTheRequestWaitsForItsAnswer)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	intptr_t h = 0;
+	EXPECT_EQ(in(0x51, 0, &h).verdict, VM_DROP) << "nobody asked yet";
+	jiffies += 1;
+	msg(a, true, 0xa0, kV2, kChild, 4);
+	EXPECT_EQ(in(0x51, 0, &h).verdict, VM_DROP) << "first sent before a asked";
+	EXPECT_EQ(in(0x52, 0, &h).verdict, VM_HOLD);
+	cfg.hold_max = 1;
+	EXPECT_EQ(in(0x53, 0, &h).verdict, VM_DROP) << "no room: refused, as before";
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_HOLD_DROPPED), 0u) << "and counted once, as refused";
+}
+
 // Forgotten after the negotiation window, an SPI counts as first sent now.
 TEST_F(Nego, ARefusedSpiIsRememberedForTheWindowOnly)
 {

@@ -44,7 +44,7 @@ protected:
 		if (!recheck && vm_esp_known(&t, &pkt, htonl(spi), 100, &d))
 			return d;
 		if (to_local)
-			vm_esp_inbound_new(&t, &cfg, &pkt, htonl(spi), &d);
+			vm_esp_inbound_new(&t, &cfg, &pkt, htonl(spi), nullptr, &d);
 		else
 			vm_esp_outbound_new(&t, &cfg, &pkt, htonl(spi), (void *)next_handle++, &d);
 		vm_refusal_count(&t, &d);
@@ -144,7 +144,7 @@ TEST_F(Scope, RefusalsAreLeftToTheCallerAndASecondLookBindsNothing)
 	// several hosts: refused, the refusal reported for the caller to count
 	vm_pkt pkt{remote, gw, true, jiffies, false, false};
 	vm_decision d{};
-	vm_esp_inbound_new(&t, &cfg, &pkt, htonl(0x77), &d);
+	vm_esp_inbound_new(&t, &cfg, &pkt, htonl(0x77), nullptr, &d);
 	EXPECT_EQ(d.verdict, VM_DROP);
 	EXPECT_EQ(d.refusal, VPNMASQ_STAT_ESP_AMBIGUOUS);
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_AMBIGUOUS), 0u) << "not counted by the core";

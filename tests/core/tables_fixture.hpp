@@ -112,15 +112,19 @@ protected:
 		vm_esp_outbound_new(&t, &cfg, &pkt, htonl(spi), (void *)h, &d);
 		return d;
 	}
-	// ...and for an ESP packet from the remote to the public address.
-	vm_decision in(u32 spi, __be32 from = 0)
+	// ...and for an ESP packet from the remote to the public address;
+	// with @handle it may be held (and *@handle says which it is).
+	vm_decision in(u32 spi, __be32 from = 0, intptr_t *handle = nullptr)
 	{
 		settle();
 		vm_pkt pkt{from ? from : remote, gw, true, jiffies, false, false};
 		vm_decision d{};
 		if (vm_esp_known(&t, &pkt, htonl(spi), 100, &d))
 			return d;
-		vm_esp_inbound_new(&t, &cfg, &pkt, htonl(spi), &d);
+		void *h = nullptr;
+		if (handle)
+			h = (void *)(*handle = next_handle++);
+		vm_esp_inbound_new(&t, &cfg, &pkt, htonl(spi), h, &d);
 		vm_refusal_count(&t, &d); // as the kernel glue does when it drops
 		return d;
 	}

@@ -176,11 +176,21 @@ void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 		pending = 0;
 	bool ours = vm_pkt_lan_side(cfg, &pkt) && !pkt.foreign;
 	vm_decision d{};
-	// The hook's second look comes after a refusal, never on the fast path.
+	// The hook's second look comes after a refusal, never on the fast
+	// path, and never holds.
+	void *cell = pkt.recheck ? nullptr : pkt_new();
 	if (pkt.recheck || !vm_esp_known(t, &pkt, spi, 100, &d))
-		vm_esp_inbound_new(t, cfg, &pkt, spi, &d);
-	if (d.verdict == VM_HOLD)
-		abort(); // inbound ESP is never held
+		vm_esp_inbound_new(t, cfg, &pkt, spi, cell, &d);
+	if (d.verdict == VM_HOLD) {
+		// only an SPI nobody owns, while the slot holder awaits an answer
+		if (!cell || known || !vm_pkt_lan_side(cfg, &pkt) || pkt.foreign ||
+		    !pending_lan(t, pkt.saddr, &negotiating) ||
+		    esp_rows(t).size() != before.size())
+			abort();
+		return;
+	}
+	if (cell)
+		pkt_done(cell);
 	if (known && !pkt.recheck) {
 		if (d.verdict != VM_ZONE || d.zone != known->zone || !d.inbound)
 			abort();

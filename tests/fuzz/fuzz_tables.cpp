@@ -74,10 +74,11 @@ void esp(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg,
 		pkt.saddr = pick(in, kRemote);
 		pkt.daddr = kGateway;
 		pkt.to_local = true;
+		void *cell = pkt_new();
 		if (!vm_esp_known(t, &pkt, spi, 100, &d))
-			vm_esp_inbound_new(t, cfg, &pkt, spi, &d);
-		if (d.verdict == VM_HOLD)
-			abort();
+			vm_esp_inbound_new(t, cfg, &pkt, spi, cell, &d);
+		if (d.verdict != VM_HOLD)
+			pkt_done(cell);
 		return;
 	}
 	pkt.saddr = pick(in, kLan);

@@ -11,7 +11,9 @@ recv --bind ADDR --port P --out FILE
 gaps FILE SENT
     Prints "received R lost L runs G" for a receiver's FILE against SENT
     datagrams: L = SENT - R distinct ones, G = how many separate runs of
-    consecutive missing numbers (one per outage).
+    consecutive missing numbers (one per outage), then "at K+N" for each
+    run (its first number and length; with --start and --rate as the
+    sender printed them, also the wall-clock time K was sent).
 """
 import argparse
 import signal
@@ -29,6 +31,7 @@ def send(a):
         host, _, port = d.partition(":")
         dsts.append((host, int(port or a.port)))
     interval = 1.0 / a.rate
+    print(f"start {time.time():.3f} rate {a.rate:g}", flush=True)
     start = time.monotonic()
     k = 0
     while time.monotonic() - start < a.duration:
@@ -62,17 +65,21 @@ def gaps(a):
         for line in f:
             if line.strip():
                 got.add(int(line))
-    runs = 0
-    missing = False
+    runs = []
     for k in range(a.sent):
-        if k not in got:
-            if not missing:
-                runs += 1
-            missing = True
+        if k in got:
+            continue
+        if runs and runs[-1][0] + runs[-1][1] == k:
+            runs[-1][1] += 1
         else:
-            missing = False
+            runs.append([k, 1])
     received = len([k for k in got if k < a.sent])
-    print(f"received {received} lost {a.sent - received} runs {runs}")
+    where = ""
+    for k, n in runs[:20]:
+        where += f" at {k}+{n}"
+        if a.start:
+            where += time.strftime("@%H:%M:%S", time.gmtime(a.start + k / a.rate))
+    print(f"received {received} lost {a.sent - received} runs {len(runs)}{where}")
     return 0
 
 
@@ -92,6 +99,8 @@ def main():
     g = sub.add_parser("gaps")
     g.add_argument("file")
     g.add_argument("sent", type=int)
+    g.add_argument("--start", type=float, default=0)
+    g.add_argument("--rate", type=float, default=1)
     a = p.parse_args()
     return {"send": send, "recv": recv, "gaps": gaps}[a.cmd](a)
 
