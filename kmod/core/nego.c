@@ -50,6 +50,8 @@ static void vm_nego_credit_remove(struct vm_nego *n, unsigned int i)
 {
 	memmove(&n->credit_at[i], &n->credit_at[i + 1],
 		(n->spis - i - 1) * sizeof(n->credit_at[0]));
+	memmove(&n->credit_child[i], &n->credit_child[i + 1],
+		(n->spis - i - 1) * sizeof(n->credit_child[0]));
 	n->spis--;
 }
 
@@ -113,6 +115,7 @@ static void vm_nego_complete(struct vm_tables *t,
 	 * installs them once the host's answer reached it.
 	 */
 	unsigned long at = s->req_dir == VM_DIR_OUT ? s->since : now;
+	bool child = s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA;
 	unsigned int i, j;
 
 	s->done = true;
@@ -122,12 +125,15 @@ static void vm_nego_complete(struct vm_tables *t,
 		if (n->spis == VM_NEGO_CREDIT_MAX)
 			vm_nego_credit_remove(n, 0);
 		/* Oldest first, as lapsing and taking them expect. */
-		for (j = n->spis; j && time_after(n->credit_at[j - 1], at); j--)
+		for (j = n->spis; j && time_after(n->credit_at[j - 1], at); j--) {
 			n->credit_at[j] = n->credit_at[j - 1];
+			n->credit_child[j] = n->credit_child[j - 1];
+		}
 		n->credit_at[j] = at;
+		n->credit_child[j] = child ? 1 + s->req_dir : 0;
 		n->spis++;
 	}
-	if (s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
+	if (child)
 		n->ike_sas[s->req_dir] = min_t(u8, n->ike_sas[s->req_dir] + 1,
 					       VM_NEGO_IKE_SAS_MAX);
 	n->until = now + n->window;
@@ -379,56 +385,66 @@ struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
 }
 
 /*
- * Uses up the newest live credit of @n earned no later than @before, if
- * there is one: the remote's newest SA is the one it sends on first, and an
- * older credit left unused lapses in its time.
+ * The newest live credit of @n earned no later than @before, and (@child
+ * not 0) given by a CREATE_CHILD_SA whose request went that way (1 + enum
+ * vm_dir): -1 if none. The remote's newest SA is the one it sends on
+ * first, and an older credit left unused lapses in its time.
  */
-static bool vm_nego_credit_take(struct vm_nego *n, unsigned long before,
-				unsigned long now)
+static int vm_nego_credit_find(const struct vm_nego *n, unsigned long before,
+			       u8 child, unsigned long now)
 {
 	unsigned int live = vm_nego_credits(n, now), i;
 
-	if (!live)
-		return false;
 	for (i = n->spis; live--;) {
-		if (time_after(n->credit_at[--i], before))
+		if (time_after(n->credit_at[--i], before) ||
+		    (child && n->credit_child[i] != child))
 			continue;
-		vm_nego_credit_remove(n, i);
-		return true;
+		return i;
 	}
-	return false;
+	return -1;
 }
 
 /*
  * An inbound SPI the remote first sent at @sent, bound to @f: it uses up a
- * credit if it has one. @first: the remote sent before the host did, so
- * the host's next new outbound SPI awaits nothing.
+ * credit if it has one (a CREATE_CHILD_SA's: that exchange made no IKE
+ * SA, so its ike_sas count goes too). @first: the remote sent before the
+ * host did, so the host's next new outbound SPI awaits nothing.
  */
 void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
 		      unsigned long now)
 {
 	struct vm_nego *n = f->nego;
+	int i = n ? vm_nego_credit_find(n, sent, 0, now) : -1;
+	u8 child;
 
-	if (!vm_nego_credit_take(n, sent, now))
+	if (i < 0)
 		return;
+	child = n->credit_child[i];
+	if (child && n->ike_sas[child - 1])
+		n->ike_sas[child - 1]--;
+	vm_nego_credit_remove(n, i);
 	if (first && n->paired < VM_NEGO_CREDIT_MAX)
 		n->paired++;
 }
 
 /*
  * A new IKE SA of @f's host showed up, made by one of its CREATE_CHILD_SAs
- * (an IKE SA rekey): that exchange made no ESP SA, so the ESP credit it
- * gave is void, or it would linger and make other hosts' SPIs ambiguous.
+ * that @starter started (an IKE SA rekey): that exchange made no ESP SA,
+ * so the ESP credit it gave is void, or it would linger and make other
+ * hosts' SPIs ambiguous.
  */
 void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
 		      unsigned long now)
 {
 	struct vm_nego *n = f->nego;
+	int i;
 
 	if (!n || !n->ike_sas[starter])
 		return;
 	n->ike_sas[starter]--;
-	vm_nego_credit_take(n, now, now);
+	i = vm_nego_credit_find(n, now, 1 + starter, now);
+	if (i >= 0)
+		vm_nego_credit_remove(n, i);
 }
 
 /* A new outbound SPI of @f that pairs an inbound one already bound. */

@@ -75,6 +75,13 @@ struct vm_nego {
 	unsigned long until;	/* the entitlement lapses then */
 	unsigned long window;	/* nego_window when the last one completed */
 	unsigned long credit_at[VM_NEGO_CREDIT_MAX];
+	/*
+	 * Per credit, for one a CREATE_CHILD_SA gave: 1 + the enum vm_dir of
+	 * its request, else 0. That exchange made a Child SA or rekeyed the
+	 * IKE SA, never both: its ESP credit and its ike_sas count go
+	 * together, whichever is used first voids the other.
+	 */
+	u8 credit_child[VM_NEGO_CREDIT_MAX];
 };
 
 /* An SA-creating exchange type (the rest never entitles anybody). */

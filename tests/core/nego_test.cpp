@@ -545,6 +545,27 @@ TEST_P(NegoIkeRekey, LeavesNoEspCredit)
 
 INSTANTIATE_TEST_SUITE_P(FromEitherSide, NegoIkeRekey, ::testing::Bool());
 
+// A CREATE_CHILD_SA makes a Child SA or an IKE SA: once its new SPI is
+// bound, no new IKE SA is its, and the remote's rekey of another host's IKE
+// SA is that host's alone.
+TEST_F(Nego, AChildSaRekeyWhoseSpiCameMadeNoIkeSa)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false); // the remote rekeys a's Child SA
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x51), a);
+	ASSERT_NE(nego_of(a), nullptr);
+	EXPECT_EQ(nego_of(a)->ike_sas, 0u) << "its exchange made that SA";
+	exchange(b, 0xb0, kChild, 4, false); // ...and b's IKE SA
+	slot_over();
+	auto d = msg(b, false, 0xfeed, kV2, 37, 0, kInitiator);
+	ASSERT_EQ(d.verdict, VM_ZONE) << "only b may have a new IKE SA";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_AMBIGUOUS), 0u);
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->spis, 0u) << "b's exchange made no ESP SA";
+}
+
 // The Initiator flag on the new IKE SA names who started its rekey: an
 // entitlement from a rekey the host started is not one the remote started.
 TEST_F(Nego, AnIkeSaRekeyIsTheHostsThatStartedItOrAnswered)
