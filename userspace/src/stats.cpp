@@ -49,7 +49,8 @@ constexpr auto kStats = [] {
 	s[VPNMASQ_STAT_ESP_MATCHED] = {"esp_matched", "inbound ESP packets delivered by their SPI"};
 	s[VPNMASQ_STAT_ESP_HELD] = {"esp_held",
 				    "packets of a new SA held while another host's new SA to the "
-				    "same remote awaited its first inbound SPI"};
+				    "same remote awaited its first inbound SPI, and the remote's "
+				    "packets on an unknown SPI held for the answer they overtook"};
 	s[VPNMASQ_STAT_ESP_RELEASED] = {"esp_released",
 					"held packets sent on once the remote's slot was free"};
 	s[VPNMASQ_STAT_ESP_HOLD_DROPPED] = {
