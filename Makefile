@@ -249,7 +249,7 @@ bench:
 check:
 	scripts/check.sh
 
-# The rekey soak with real peers on both kernels (some 40 minutes a kernel
+# The rekey soak with real peers on both kernels (some 30 minutes a kernel
 # under TCG): not part of make check.
 .PHONY: check-rekey
 check-rekey:

@@ -1,11 +1,10 @@
 #!/bin/bash
-# `make check-rekey`: the rekey soak (tests/vm/soak_rekey.sh: three LAN
-# hosts' libreswan tunnels to one responder, IKEv1 then IKEv2, the
-# responder and the hosts rekeying under traffic for REKEY_SECONDS each)
-# on both target kernels, one boot per kernel, both at once. Not part of
-# make check: it is a soak of some 40 minutes per kernel under TCG
-# (REKEY_ROUNDS picks rounds, REKEY_TRACE=1 adds the module's events and
-# pluto's logs).
+# `make check-rekey`: the rekey soak (tests/vm/rekey.sh: three LAN hosts'
+# libreswan tunnels to servers, servers and hosts rekeying under traffic
+# for REKEY_SECONDS a round: four kinds of server alone, then all four at
+# once, then both tunnels to one server) on both target kernels, one boot
+# per kernel, both at once: some 30 minutes per kernel under TCG. REKEY_ROUNDS picks rounds, REKEY_TRACE=1 adds the
+# module's events and pluto's logs.
 # Prints each run's lines and "N passed, N failed"; exit 0 only if none
 # failed.
 set -uo pipefail
@@ -23,7 +22,7 @@ for k in "${kernels[@]}"; do
 	scripts/vm/run-guest -k "$k" -s 1 -t 5400 -- env VM_TEST_TIMEOUT=5100 \
 		${REKEY_SECONDS:+REKEY_SECONDS=$REKEY_SECONDS} \
 		${REKEY_ROUNDS:+REKEY_ROUNDS="$REKEY_ROUNDS"} ${REKEY_TRACE:+REKEY_TRACE=1} \
-		tests/vm/run-all.sh tests/vm/soak_rekey.sh >"$logs/rekey-$k.log" 2>&1 &
+		tests/vm/run-all.sh tests/vm/rekey.sh >"$logs/rekey-$k.log" 2>&1 &
 	pids+=($!)
 done
 passed=0 failed=0

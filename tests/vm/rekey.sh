@@ -1,24 +1,29 @@
 #!/bin/bash
 # IKE-guided association with real peers: three LAN hosts run libreswan
-# tunnels (no NAT-T, raw ESP) to one responder, with IKEv1 and with IKEv2,
-# and the responder behaves as real servers do:
+# tunnels (no NAT-T, raw ESP) to servers behind the gateway, IKEv1 or
+# IKEv2, and each server behaves as real ones do:
 #   (a) it rekeys Child/IPsec SAs first (its lifetime is shorter) while
 #       traffic flows only from it to the hosts, which never send: every
 #       host keeps receiving after every rekey (tunnel a);
 #   (b) the hosts rekey at the same moment (short lifetimes, no fuzz) under
 #       a steady ping: no reply lost at any rekey (tunnel b);
-#   (c) (IKEv2) it rekeys the IKE SA itself and sends liveness checks first
-#       (one host): the hosts' IKE SAs survive;
+#   (c) (IKEv2, "c" after the tunnels) it rekeys the IKE SAs itself and
+#       checks one host's liveness: the hosts' IKE SAs survive;
 #   (d) IKE stays silent for longer than conntrack's UDP timeouts (made
-#       short on the gateway) while ESP flows, then the responder starts a
+#       short on the gateway) while ESP flows, then the server starts a
 #       rekey: it reaches the right host, with three hosts on that server.
-# A round runs tunnel a, tunnel b or both on every host (REKEY_ROUNDS, by
-# default each alone and then both, for IKEv1 and IKEv2: "1:a 1:b 1:ab
-# 2:a 2:b 2:ab"). Lost packets per rekey are reported (FIGURE lines);
-# XfrmInNoStates must stay 0 on every host: nothing reached a host
-# without its SA. Runs in the guest, from make check-rekey
-# (scripts/check-rekey.sh): rounds of REKEY_SECONDS (100) of traffic each
-# make it a soak, not part of make check.
+# A round is a comma-separated list of servers, all running at once, each
+# an IKE version, the tunnels every host has with it and "c" if it rekeys
+# IKE SAs: "1a,1b,2a,2bc" is four servers (IKEv1 with tunnel a, IKEv1
+# with b, IKEv2 with a, IKEv2 with b rekeying IKE SAs too), "1ab" one IKEv1
+# server with both tunnels to every host. REKEY_ROUNDS (space-separated)
+# picks the rounds, by default each of those four servers alone, then all
+# four at once, then both tunnels to one server and an IKEv2 server
+# rekeying Child and IKE SAs first (make check-rekey, not in make check:
+# some 30 minutes per kernel under TCG). Lost packets per server are
+# reported (FIGURE lines);
+# XfrmInNoStates must stay 0 on every host: nothing reached a host without
+# its SA.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/lib.sh
@@ -37,38 +42,53 @@ xfrm_errors() { ip netns exec "$1" awk '$2 != 0 { printf "%s %s ", $1, $2 }' /pr
 # reply, with the wall-clock time each was sent (ping started at START,
 # one every 0.2 s)
 ping_lost() {
-	local sent
-	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1")
-	for k in $(seq 1 "${sent:-0}"); do
-		grep -q "icmp_seq=$k " "$1" ||
-			printf ' %s@%s' "$k" "$(date -u -d "@$(bc <<<"$2 + ($k - 1) * 0.2")" +%T)"
+	local k
+	for k in $(awk '/packets transmitted/ { sent = $1 }
+		match($0, /icmp_seq=[0-9]+ /) { got[substr($0, RSTART + 9, RLENGTH - 10)] = 1 }
+		END { for (k = 1; k <= sent; k++) if (!(k in got)) print k }' "$1" | head -n 20); do
+		printf ' %s@%s' "$k" "$(date -u -d "@$(bc <<<"$2 + ($k - 1) * 0.2")" +%T)"
 	done
 }
+has() { [[ $1 == *"$2"* ]]; }
 
-kmsg_mark
-vpnmasq_load
+# Server J (0, 1, ...) is 203.0.113.(7+J), ID @serverJ; its end of tunnel
+# a is 10.2.J.1, of b 10.2.J.2; host I's ends are 10.1.I.(10J+1) and
+# 10.1.I.(10J+2).
+srv_addr() { echo "203.0.113.$((7 + $1))"; }
+srv_in() { echo "10.2.$1.$([ "$2" = a ] && echo 1 || echo 2)"; }
+host_in() { echo "10.1.$1.$((10 * $2 + $([ "$3" = a ] && echo 1 || echo 2)))"; }
+# esp_by_nego SERVER: the server's inbound SPIs bound by a negotiation
+esp_by_nego() {
+	gwctl -j show esp | jq --arg r "$1" \
+		'[.esp[] | select(.remote == $r and .dir == "in" and .how == "negotiation")] | length'
+}
+ike_by_nego() {
+	gwctl -j show ike | jq --arg r "$1" \
+		'[.ike[] | select(.remote == $r and .how == "negotiation")] | length'
+}
 
-# tunnels_up NS CONN...: NS initiates every CONN, then waits for all (300 s:
-# under TCG on a loaded machine six IKE exchanges at once take minutes);
-# then, as clients do once connected, it speaks first on each (CONN a from
-# 10.1.I.1, b from 10.1.I.2): those packets bind the tunnels' first SAs
-# (the responder's rekeys later are on its own)
+# tunnels_up I CONN...: host I initiates every CONN (tunnel letter, then
+# server number), waits for all (300 s: under TCG on a loaded machine a
+# dozen IKE exchanges at once take minutes), then, as clients do once
+# connected, speaks first on each until answered (up to 30 s): those
+# packets bind the tunnels' first SAs (the servers' rekeys later are on
+# their own)
 tunnels_up() {
-	local ns=$1 c t i=${1#lan}
+	local i=$1 ns=lan$1 c t st ok
 	shift
 	for c in "$@"; do
 		swan_whack "$ns" --name "$c" --initiate --asynchronous >/dev/null 2>&1
 	done
 	for t in $(seq 1 300); do
-		local st ok=1
 		st=$(swan_whack "$ns" --trafficstatus 2>/dev/null)
+		ok=1
 		for c in "$@"; do
 			grep -q "\"$c\"" <<<"$st" || ok=0
 		done
 		if [ "$ok" = 1 ]; then
 			for c in "$@"; do
-				ip netns exec "$ns" ping -q -c 2 -W 5 -I "10.1.$i.$([ "$c" = a ] && echo 1 || echo 2)" \
-					"10.2.0.$([ "$c" = a ] && echo 1 || echo 2)" >/dev/null 2>&1
+				ip netns exec "$ns" ping -q -c 1 -w 30 -I "$(host_in "$i" "${c:1}" "${c:0:1}")" \
+					"$(srv_in "${c:1}" "${c:0:1}")" >/dev/null 2>&1
 			done
 			return 0
 		fi
@@ -77,16 +97,56 @@ tunnels_up() {
 	return 1
 }
 
-has() { [[ $1 == *"$2"* ]]; }
-
-# rk_round VERSION TUNNELS: one round with IKEv1 or IKEv2, each host with
-# tunnel a (the responder rekeys first, streaming), b (the hosts rekey at
-# once, pinging) or both ("ab")
-rk_round() {
-	local v=$1 conns=$2 i two=no ropts_a ropts_b hopts_a hopts_b rdpd
-	local r="IKEv$v $conns"
+# server_conns J VERSION TUNNELS[c]: server J's connections, one per host
+# and tunnel. Tunnel a's SAs live shorter on the server (it rekeys first,
+# spread as real servers' are), b's longer (the hosts rekey first); with
+# "c" (IKEv2) its IKE SAs live 100 s (it rekeys them first, after some
+# 60 s) and it checks host 3's liveness.
+server_conns() {
+	local j=$1 v=$2 tunnels=${3//c/} ike=${3//[ab]/} i c opts two=no
 	[ "$v" = 2 ] && two=yes
-	echo "# $r: $N hosts, tunnels $conns (a: the responder rekeys first, b: the hosts rekey at once)"
+	for i in $(seq 1 $N); do
+		for c in $(grep -o . <<<"$tunnels"); do
+			if [ "$c" = a ]; then
+				opts=$'\tsalifetime=90s\n\trekeymargin=20s\n\trekeyfuzz=100%'
+			else
+				opts=$'\tsalifetime=600s\n\trekeymargin=20s'
+			fi
+			[ "$v" = 2 ] && opts+=$'\n\tnat-keepalive=no'
+			[ "$v$ike" = 2c ] && opts+=$'\n\tikelifetime=100s'
+			[ "$v$ike" = 2c ] && [ "$i" = 3 ] &&
+				opts+=$'\n\tdpddelay=5s\n\tdpdtimeout=60s\n\tdpdaction=clear'
+			SWAN_IKEV2=$two SWAN_OPTS="$opts" swan_conn rem "$(srv_addr "$j")" "@server$j" \
+				"$(srv_in "$j" "$c")/32" "$GW_PUB" "@host$i" "$(host_in "$i" "$j" "$c")/32" \
+				"$c${j}_$i"
+		done
+	done
+}
+
+# host_conns I J VERSION TUNNELS: host I's connections to server J. Its
+# margins are short: it rekeys tunnel a (and its IKE SAs) only after the
+# test; tunnel b every 35 s, all hosts at once.
+host_conns() {
+	local i=$1 j=$2 v=$3 tunnels=${4//c/} c opts two=no
+	[ "$v" = 2 ] && two=yes
+	for c in $(grep -o . <<<"$tunnels"); do
+		if [ "$c" = a ]; then
+			opts=$'\tsalifetime=600s\n\tikelifetime=600s\n\trekeymargin=30s'
+		else
+			opts=$'\tsalifetime=50s\n\trekeymargin=15s\n\trekeyfuzz=0%\n\tikelifetime=600s'
+		fi
+		[ "$v" = 2 ] && opts+=$'\n\tnat-keepalive=no'
+		SWAN_IKEV2=$two SWAN_OPTS="$opts" swan_conn "lan$i" "$(lan_ip "$i")" "@host$i" \
+			"$(host_in "$i" "$j" "$c")/32" "$(srv_addr "$j")" "@server$j" \
+			"$(srv_in "$j" "$c")/32" "$c$j"
+	done
+}
+
+# rk_round SERVERS: one round (see above)
+rk_round() {
+	local r=$1 items i j c v tunnels conns mon
+	IFS=, read -ra items <<<"$r"
+	echo "# round $r: $N hosts; tunnel a: the server rekeys first, b: the hosts at once"
 	topo_setup "$N"
 	# conntrack's UDP timeouts on the gateway are shorter than IKE's silences
 	ip netns exec gw sysctl -qw net.netfilter.nf_conntrack_udp_timeout=10 \
@@ -96,161 +156,147 @@ rk_round() {
 	done
 	# the module's events from the start, for REKEY_TRACE
 	gwctl --timestamp monitor >/tmp/rk-mon 2>&1 &
-	local mon=$!
-	ip -n rem addr add 10.2.0.1/32 dev lo
-	ip -n rem addr add 10.2.0.2/32 dev lo
-	ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
-
-	# the responder: conn a's Child SAs live shorter than the hosts' (it
-	# rekeys first, spread as real servers' are); IKEv2: its IKE SA too,
-	# and it checks host 3's liveness
-	ropts_a=$'\tsalifetime=90s\n\trekeymargin=20s\n\trekeyfuzz=100%'
-	ropts_b=$'\tsalifetime=600s\n\trekeymargin=20s'
-	# the hosts' margins are short: they would rekey tunnel a (and their IKE
-	# SAs) only after the test
-	hopts_a=$'\tsalifetime=600s\n\tikelifetime=600s\n\trekeymargin=30s'
-	hopts_b=$'\tsalifetime=50s\n\trekeymargin=15s\n\trekeyfuzz=0%\n\tikelifetime=600s'
-	# IKEv2: its IKE SA lives 100 s, so it rekeys it first, after some 60 s
-	if [ "$v" = 2 ]; then
-		ropts_a+=$'\n\tikelifetime=100s\n\tnat-keepalive=no'
-		ropts_b+=$'\n\tikelifetime=100s\n\tnat-keepalive=no'
-		hopts_a+=$'\n\tnat-keepalive=no'
-		hopts_b+=$'\n\tnat-keepalive=no'
-	fi
+	mon=$!
 	swan_init rem
-	for i in $(seq 1 $N); do
-		rdpd=
-		[ "$v" = 2 ] && [ "$i" = 3 ] && rdpd=$'\n\tdpddelay=5s\n\tdpdtimeout=60s\n\tdpdaction=clear'
-		has "$conns" a && SWAN_IKEV2=$two SWAN_OPTS="$ropts_a$rdpd" swan_conn rem "$REMOTE" \
-			@remote 10.2.0.1/32 "$GW_PUB" "@host$i" "10.1.$i.1/32" "a$i"
-		has "$conns" b && SWAN_IKEV2=$two SWAN_OPTS="$ropts_b$rdpd" swan_conn rem "$REMOTE" \
-			@remote 10.2.0.2/32 "$GW_PUB" "@host$i" "10.1.$i.2/32" "b$i"
+	for j in "${!items[@]}"; do
+		[ "$j" = 0 ] || ip -n rem addr add "$(srv_addr "$j")/24" dev eth0
+		ip -n rem addr add "$(srv_in "$j" a)/32" dev lo
+		ip -n rem addr add "$(srv_in "$j" b)/32" dev lo
+		server_conns "$j" "${items[j]:0:1}" "${items[j]:1}"
 	done
+	ip -n rem route add 10.1.0.0/16 dev eth0 src 10.2.0.1
 	swan_run rem
 	for i in $(seq 1 $N); do
-		ip -n "lan$i" addr add "10.1.$i.1/32" dev lo
-		ip -n "lan$i" addr add "10.1.$i.2/32" dev lo
-		ip -n "lan$i" route add 10.2.0.0/24 via 192.168.1.1 src "10.1.$i.1"
 		swan_init "lan$i"
-		has "$conns" a && SWAN_IKEV2=$two SWAN_OPTS="$hopts_a" swan_conn "lan$i" \
-			"$(lan_ip "$i")" "@host$i" "10.1.$i.1/32" "$REMOTE" @remote 10.2.0.1/32 a
-		has "$conns" b && SWAN_IKEV2=$two SWAN_OPTS="$hopts_b" swan_conn "lan$i" \
-			"$(lan_ip "$i")" "@host$i" "10.1.$i.2/32" "$REMOTE" @remote 10.2.0.2/32 b
+		for j in "${!items[@]}"; do
+			for c in a b; do
+				ip -n "lan$i" addr add "$(host_in "$i" "$j" "$c")/32" dev lo
+			done
+			host_conns "$i" "$j" "${items[j]:0:1}" "${items[j]:1}"
+		done
+		ip -n "lan$i" route add 10.2.0.0/16 via 192.168.1.1 src "$(host_in "$i" 0 a)"
 		swan_run "lan$i"
 	done
-	local pids=()
+	local pids=() up=0
 	for i in $(seq 1 $N); do
-		tunnels_up "lan$i" $(grep -o . <<<"$conns") &
+		conns=()
+		for j in "${!items[@]}"; do
+			for c in $(grep -o '[ab]' <<<"${items[j]:1}"); do conns+=("$c$j"); done
+		done
+		tunnels_up "$i" "${conns[@]}" &
 		pids+=($!)
 	done
-	local up=0
 	for i in $(seq 1 $N); do wait "${pids[i - 1]}" && up=$((up + 1)); done
 	check_eq "$r: all $N hosts established their tunnels" "$N" "$up"
 
-	# the IKE SA rekeys (c) may come during the set-up already
-	local ike0 ns0=() t0=$SECONDS rem0 pstart
-	ike0=$(stat ike_nego_bound)
+	local ns0=() rem0 t0=$SECONDS pstart nego0=() senders=() pings=() recvs=()
 	gwctl stats reset
 	for i in $(seq 1 $N); do ns0[i]=$(nostate "$i"); done
+	for j in "${!items[@]}"; do nego0[j]=$(esp_by_nego "$(srv_addr "$j")"); done
 	rem0=$(xfrm_errors rem)
-	# (a)+(d): the responder streams to the silent hosts; (b): hosts ping
-	local sender=
-	if has "$conns" a; then
+	# (a)+(d): the servers stream to the silent hosts; (b): hosts ping
+	for j in "${!items[@]}"; do
+		has "${items[j]:1}" a || continue
 		for i in $(seq 1 $N); do
-			ip netns exec "lan$i" "${STREAM[@]}" recv --bind "10.1.$i.1" --out "/tmp/rk-recv-$i" &
-			RECV[i]=$!
+			ip netns exec "lan$i" "${STREAM[@]}" recv --bind "$(host_in "$i" "$j" a)" \
+				--out "/tmp/rk-recv-$j-$i" &
+			recvs+=($!)
 		done
-		sleep 0.5
-		ip netns exec rem "${STREAM[@]}" send --src 10.2.0.1 --rate 20 --duration "$RUN" \
-			$(for i in $(seq 1 $N); do echo "10.1.$i.1"; done) >/tmp/rk-sent &
-		sender=$!
-	fi
-	if has "$conns" b; then
-		pstart=$(date +%s.%N)
-		for i in $(seq 1 $N); do
-			ip netns exec "lan$i" ping -i 0.2 -c $((RUN * 5)) -W 5 -I "10.1.$i.2" 10.2.0.2 \
-				>"/tmp/rk-ping-$i" 2>&1 &
-			PING[i]=$!
-		done
-	fi
-	if [ -n "$sender" ]; then
-		wait "$sender"
-		sleep 1
-		for i in $(seq 1 $N); do kill "${RECV[i]}"; wait "${RECV[i]}" 2>/dev/null; done
-	fi
-	if has "$conns" b; then
-		for i in $(seq 1 $N); do wait "${PING[i]}"; done
-	fi
+	done
+	sleep 0.5
+	pstart=$(date +%s.%N)
+	for j in "${!items[@]}"; do
+		if has "${items[j]:1}" a; then
+			ip netns exec rem "${STREAM[@]}" send --src "$(srv_in "$j" a)" --rate 20 \
+				--duration "$RUN" $(for i in $(seq 1 $N); do host_in "$i" "$j" a; done) \
+				>"/tmp/rk-sent-$j" &
+			senders+=($!)
+		fi
+		if has "${items[j]:1}" b; then
+			for i in $(seq 1 $N); do
+				ip netns exec "lan$i" ping -i 0.2 -c $((RUN * 5)) -W 5 \
+					-I "$(host_in "$i" "$j" b)" "$(srv_in "$j" b)" >"/tmp/rk-ping-$j-$i" 2>&1 &
+				pings+=($!)
+			done
+		fi
+	done
+	for c in "${senders[@]}" "${pings[@]}"; do wait "$c"; done
+	sleep 1
+	for c in "${recvs[@]}"; do kill "$c"; wait "$c" 2>/dev/null; done
 	echo "# $r: traffic for $((SECONDS - t0)) s"
 	kill "$mon"
 	wait "$mon" 2>/dev/null
 	if [ -n "${REKEY_TRACE:-}" ]; then
-		sed 's/^/# mon /' /tmp/rk-mon | head -n 600
+		sed 's/^/# mon /' /tmp/rk-mon | head -n 800
 		for ns in rem $(for i in $(seq 1 $N); do echo "lan$i"; done); do
 			swan_log "$ns" |
 				grep -E 'established|initiating|replac|expir|delet|retransmit|timeout|Quick|CHILD' |
-				sed "s/^/# $ns /" | head -n 120
+				sed "s/^/# $ns /" | head -n 200
 		done
 	fi
 
-	local sent completed nego_bound ike_bound lost_a=0 lost_b=0 rekeys_r rekeys_h
+	local completed sent g last pl lost tunnels_all=0
 	completed=$(stat nego_completed)
-	nego_bound=$(stat esp_nego_bound)
-	ike_bound=$(($(stat ike_nego_bound) + ike0))
-	echo "# $r: nego_completed $completed esp_nego_bound $nego_bound" \
+	echo "# $r: nego_completed $completed esp_nego_bound $(stat esp_nego_bound)" \
 		"esp_associated $(stat esp_associated) esp_serial_skipped $(stat esp_serial_skipped)" \
-		"ike_nego_bound $ike_bound esp_ambiguous $(stat esp_ambiguous)" \
-		"esp_refused_no_ike $(stat esp_refused_no_ike) ike_ambiguous $(stat ike_ambiguous)"
+		"ike_nego_bound $(stat ike_nego_bound) esp_ambiguous $(stat esp_ambiguous)" \
+		"esp_refused_no_ike $(stat esp_refused_no_ike) ike_ambiguous $(stat ike_ambiguous)" \
+		"esp_held $(stat esp_held) esp_released $(stat esp_released)" \
+		"esp_hold_dropped $(stat esp_hold_dropped)"
 	gwctl show nego
-	echo "# $r: the responder's xfrm errors before: ${rem0:-none}, after: $(xfrm_errors rem)"
-	for i in $(seq 1 $N); do
-		if has "$conns" a; then
-			local g last
-			sent=$(sed -n 's/^sent //p' /tmp/rk-sent)
-			g=$("${STREAM[@]}" gaps "/tmp/rk-recv-$i" "$sent" \
-				--start "$(awk '/^start/ { print $2 }' /tmp/rk-sent)" --rate 20)
-			last=$(sort -n "/tmp/rk-recv-$i" | tail -n 1)
-			echo "# $r lan$i stream (a): $g, last $last of $sent"
-			lost_a=$((lost_a + $(awk '{ print $4 }' <<<"$g")))
-			check "$r (a) lan$i keeps receiving after the responder's rekeys" \
-				test "${last:-0}" -ge $((sent - 40))
+	echo "# $r: the servers' xfrm errors before: ${rem0:-none}, after: $(xfrm_errors rem)"
+	for j in "${!items[@]}"; do
+		v=${items[j]:0:1} tunnels=${items[j]:1}
+		local s="$r server $j (IKEv$v ${items[j]:1})" addr
+		tunnels=${tunnels//c/}
+		addr=$(srv_addr "$j")
+		tunnels_all=$((tunnels_all + ${#tunnels}))
+		if has "$tunnels" a; then
+			lost=0
+			sent=$(sed -n 's/^sent //p' "/tmp/rk-sent-$j")
+			for i in $(seq 1 $N); do
+				g=$("${STREAM[@]}" gaps "/tmp/rk-recv-$j-$i" "$sent" \
+					--start "$(awk '/^start/ { print $2 }' "/tmp/rk-sent-$j")" --rate 20)
+				last=$(sort -n "/tmp/rk-recv-$j-$i" | tail -n 1)
+				echo "# $s lan$i stream (a): $g, last $last of $sent"
+				lost=$((lost + $(awk '{ print $4 }' <<<"$g")))
+				check "$s (a): lan$i keeps receiving after the server's rekeys" \
+					test "${last:-0}" -ge $((sent - 40))
+			done
+			echo "FIGURE rekey_ikev${v}_${items[j]:1}_stream_lost $lost packets of $((sent * N)) (server-first rekeys, silent hosts)"
+			check "$s (a)+(d): the server's new SAs were bound by their negotiation" \
+				test $(($(esp_by_nego "$addr") - nego0[j])) -ge "$N"
 		fi
-		if has "$conns" b; then
-			local pl
-			pl=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "/tmp/rk-ping-$i")
-			echo "# $r lan$i ping (b): $(grep -E 'packets transmitted' "/tmp/rk-ping-$i")" \
-				"lost:$(ping_lost "/tmp/rk-ping-$i" "$pstart")"
-			lost_b=$((lost_b + RUN * 5 - ${pl:-0}))
+		if has "$tunnels" b; then
+			lost=0
+			for i in $(seq 1 $N); do
+				pl=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "/tmp/rk-ping-$j-$i")
+				echo "# $s lan$i ping (b): $(grep -E 'packets transmitted' "/tmp/rk-ping-$j-$i")" \
+					"lost:$(ping_lost "/tmp/rk-ping-$j-$i" "$pstart")"
+				lost=$((lost + RUN * 5 - ${pl:-0}))
+			done
+			echo "FIGURE rekey_ikev${v}_${items[j]:1}_ping_lost $lost replies of $((RUN * 5 * N)) (simultaneous host rekeys)"
+			check_eq "$s (b): no ping reply lost at the hosts' simultaneous rekeys" 0 "$lost"
 		fi
-		check_eq "$r lan$i: no ESP reached it without its SA" "${ns0[i]}" "$(nostate "$i")"
+		check "$s (d): every host's ISAKMP entry outlived conntrack's UDP timeouts" \
+			test "$(ip netns exec gw conntrack -L -p udp --dport 500 -d "$addr" 2>/dev/null |
+				grep -c zone)" -ge "$N"
+		if [ "$v" = 2 ] && has "${items[j]:1}" c; then
+			check "$s (c): the server's IKE SA rekeys were bound to their hosts" \
+				test "$(ike_by_nego "$addr")" -ge "$N"
+			for i in $(seq 1 $N); do
+				check "$s (c): lan$i's IKE SA survived the server's rekeys" \
+					bash -c "ip netns exec lan$i ipsec whack --ctlsocket /tmp/swan-lan$i/run/pluto.ctl --status | grep -q '\"[ab]$j\".*ESTABLISHED_IKE_SA'"
+			done
+		fi
 	done
-	rekeys_r=$(swan_log rem | grep -c 'initiating Quick Mode\|initiating rekey')
-	rekeys_h=$(for i in $(seq 1 $N); do swan_log "lan$i"; done |
-		grep -c 'initiating Quick Mode\|initiating rekey')
-	echo "# $r rekeys started (pluto's logs): by the responder $rekeys_r, by the hosts $rekeys_h"
+	for i in $(seq 1 $N); do
+		check_eq "$r: no ESP reached lan$i without its SA" "${ns0[i]}" "$(nostate "$i")"
+	done
 	check "$r: negotiations were seen complete (at least one per host and tunnel)" \
-		test "$completed" -ge $((${#conns} * N))
-	if has "$conns" a; then
-		echo "FIGURE rekey_ikev${v}_${conns}_stream_lost $lost_a packets of $((sent * N)) (responder-first rekeys, silent hosts)"
-		check "$r (a)+(d): the responder's new SAs were bound by their negotiation" \
-			test "$nego_bound" -ge "$N"
-	fi
-	if has "$conns" b; then
-		echo "FIGURE rekey_ikev${v}_${conns}_ping_lost $lost_b replies of $((RUN * 5 * N)) (simultaneous host rekeys)"
-		check_eq "$r (b): no ping reply lost at the hosts' simultaneous rekeys" 0 "$lost_b"
-	fi
-	check "$r (d): every host's ISAKMP entry outlived conntrack's UDP timeouts" \
-		test "$(ip netns exec gw conntrack -L -p udp --dport 500 2>/dev/null | grep -c zone)" -ge "$N"
-	if [ "$v" = 2 ]; then
-		check "$r (c): the responder's IKE SA rekeys were bound to their hosts" \
-			test "$ike_bound" -ge "$N"
-		for i in $(seq 1 $N); do
-			check "$r (c) lan$i's IKE SA survived the responder's rekeys" \
-				bash -c "ip netns exec lan$i ipsec whack --ctlsocket /tmp/swan-lan$i/run/pluto.ctl --status | grep -q ESTABLISHED_IKE_SA"
-		done
-		check "$r (c): lan3 still answers the responder's liveness checks" \
-			bash -c "! grep -qi 'liveness.*timed out\|dead peer' /tmp/swan-rem/pluto.log"
-	fi
+		test "$completed" -ge $((tunnels_all * N))
+	check "$r: lan3 still answers the IKEv2 servers' liveness checks" \
+		bash -c "! grep -qi 'liveness.*timed out\|dead peer' /tmp/swan-rem/pluto.log"
 	check_eq "$r: nothing was held in vain" 0 "$(stat esp_hold_dropped)"
 	swan_stop rem $(for i in $(seq 1 $N); do echo "lan$i"; done)
 	sleep 1
@@ -258,8 +304,10 @@ rk_round() {
 	ns_cleanup
 }
 
-for round in ${REKEY_ROUNDS:-1:a 1:b 1:ab 2:a 2:b 2:ab}; do
-	rk_round "${round%%:*}" "${round#*:}"
+kmsg_mark
+vpnmasq_load
+for round in ${REKEY_ROUNDS:-1a 1b 2a 2bc 1a,1b,2a,2bc 1ab 2abc 2ac}; do
+	rk_round "$round"
 done
 kmsg_scan "kernel log clean after the rekeys"
 summary
