@@ -599,20 +599,17 @@ out:
 }
 
 /*
- * When a slot's wait is over: serial_wait without progress, and for a host
- * whose negotiation is complete VM_NEGO_SLOT_WAITS of them: the remote's
- * first packet on its new SA may come only after the remote's own crypto,
- * and whoever gets the slot next would be given that SPI.
+ * When a slot's wait is over: serial_wait without progress, for every
+ * holder. A remote with traffic for a host sends on its new SA at once; a
+ * longer wait for one that is slow to would hold up every other host of
+ * that remote, and the rekey of an IKE SA (no ESP SA to wait for) looks
+ * just like a Child SA's. An SPI that comes later is not given to the next
+ * holder for that (see vm_nego_eligible()).
  */
-static unsigned long vm_slot_deadline(struct vm_peer *p,
-				      const struct vpnmasq_config *cfg,
-				      unsigned long now)
+static unsigned long vm_slot_deadline(const struct vm_peer *p,
+				      const struct vpnmasq_config *cfg)
 {
-	unsigned long wait = msecs_to_jiffies(cfg->serial_wait);
-
-	if (p->pending_kind == VM_SLOT_NEGO && vm_slot_ready(p, now))
-		wait *= VM_NEGO_SLOT_WAITS;
-	return p->pending_since + wait;
+	return p->pending_since + msecs_to_jiffies(cfg->serial_wait);
 }
 
 unsigned long vm_esp_serial_tick(struct vm_tables *t,
@@ -625,7 +622,7 @@ unsigned long vm_esp_serial_tick(struct vm_tables *t,
 
 	spin_lock_bh(&t->lock);
 	list_for_each_entry_safe(p, tmp, &t->pending_peers, pending_node) {
-		if (time_before(now, vm_slot_deadline(p, cfg, now)))
+		if (time_before(now, vm_slot_deadline(p, cfg)))
 			continue;
 		vm_stat(t, VPNMASQ_STAT_ESP_WAIT_EXPIRED);
 		f = p->pending;
@@ -635,7 +632,7 @@ unsigned long vm_esp_serial_tick(struct vm_tables *t,
 		vm_flow_put_if_unused(t, f);
 	}
 	list_for_each_entry(p, &t->pending_peers, pending_node) {
-		deadline = vm_slot_deadline(p, cfg, now);
+		deadline = vm_slot_deadline(p, cfg);
 		if (!next || time_before(deadline, next))
 			next = deadline ?: 1;
 	}

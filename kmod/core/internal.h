@@ -12,11 +12,6 @@
 #include "isakmp.h"
 
 #define VM_ZONE_SPACE 65536
-/*
- * A negotiating host whose exchange is complete keeps the slot this many
- * serial_waits for the remote's first packet on the new SA.
- */
-#define VM_NEGO_SLOT_WAITS 5
 
 static const struct rhashtable_params vm_host_params = {
 	.key_len = sizeof(__be32),

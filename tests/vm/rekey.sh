@@ -189,9 +189,9 @@ rk_round() {
 	for i in $(seq 1 $N); do wait "${pids[i - 1]}" && up=$((up + 1)); done
 	check_eq "$r: all $N hosts established their tunnels" "$N" "$up"
 
-	local ns0=() rem0 t0=$SECONDS pstart nego0=() senders=() pings=() recvs=()
+	local ns0=() lan0=() rem0 t0=$SECONDS pstart nego0=() senders=() pings=() recvs=()
 	gwctl stats reset
-	for i in $(seq 1 $N); do ns0[i]=$(nostate "$i"); done
+	for i in $(seq 1 $N); do ns0[i]=$(nostate "$i") lan0[i]=$(xfrm_errors "lan$i"); done
 	for j in "${!items[@]}"; do nego0[j]=$(esp_by_nego "$(srv_addr "$j")"); done
 	rem0=$(xfrm_errors rem)
 	# (a)+(d): the servers stream to the silent hosts; (b): hosts ping
@@ -245,6 +245,9 @@ rk_round() {
 		"esp_hold_dropped $(stat esp_hold_dropped)"
 	gwctl show nego
 	echo "# $r: the servers' xfrm errors before: ${rem0:-none}, after: $(xfrm_errors rem)"
+	for i in $(seq 1 $N); do
+		echo "# $r: lan$i's xfrm errors before: ${lan0[i]:-none}, after: $(xfrm_errors "lan$i")"
+	done
 	for j in "${!items[@]}"; do
 		v=${items[j]:0:1} tunnels=${items[j]:1}
 		local s="$r server $j (IKEv$v ${items[j]:1})" addr
@@ -282,8 +285,10 @@ rk_round() {
 			test "$(ip netns exec gw conntrack -L -p udp --dport 500 -d "$addr" 2>/dev/null |
 				grep -c zone)" -ge "$N"
 		if [ "$v" = 2 ] && has "${items[j]:1}" c; then
-			check "$s (c): the server's IKE SA rekeys were bound to their hosts" \
-				test "$(ike_by_nego "$addr")" -ge "$N"
+			# lan3's liveness checks go first on its new IKE SAs; the
+			# others may speak first on theirs
+			check "$s (c): the server's first message on lan3's new IKE SA reached it" \
+				test "$(ike_by_nego "$addr")" -ge 1
 			for i in $(seq 1 $N); do
 				check "$s (c): lan$i's IKE SA survived the server's rekeys" \
 					bash -c "ip netns exec lan$i ipsec whack --ctlsocket /tmp/swan-lan$i/run/pluto.ctl --status | grep -q '\"[ab]$j\".*ESTABLISHED_IKE_SA'"
