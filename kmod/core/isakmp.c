@@ -185,8 +185,16 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 	    vm_nego_open(f->nego, pkt->now))
 		vm_nego_take_ike(f, vm_nego_ike_starter(hdr, VM_DIR_OUT),
 				 pkt->now);
-	if (vm_nego_exchange(hdr->version, hdr->exchange))
+	/*
+	 * A request opening an exchange on the new IKE SA takes the free
+	 * slot, as on a known one: the remote's first packet on the SA it
+	 * makes may come before its answer, and waits for it then.
+	 */
+	if (vm_nego_exchange(hdr->version, hdr->exchange)) {
 		vm_nego_note(t, cfg, f, hdr, VM_DIR_OUT, pkt->now);
+		if (cfg->nego_spis && !f->peer->pending)
+			vm_pending_set(t, f->peer, f, VM_SLOT_NEGO, 0, pkt->now);
+	}
 	vm_host_touch(f->host, pkt->now);
 	d->verdict = VM_ZONE;
 	d->zone = f->host->zone;

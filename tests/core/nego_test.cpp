@@ -213,6 +213,21 @@ TEST_F(Nego, TheRemotesPacketBeforeItsAnswerWaitsForIt)
 	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_HOLD_DROPPED), 0u);
 }
 
+// The same for the host's request opening an exchange on a new IKE SA (its
+// first message there, after the remote rekeyed the IKE SA).
+TEST_F(Nego, ARequestOnANewIkeSaTakesTheSlotToo)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ASSERT_EQ(msg(a, true, 0xfeed, kV2, kChild, 0).verdict, VM_ZONE);
+	intptr_t h = 0;
+	EXPECT_EQ(in(0x51, 0, &h).verdict, VM_HOLD) << "a asked: it may be a's new SA";
+	msg(a, false, 0xfeed, kV2, kChild, 0, kResponse);
+	ASSERT_EQ(released, std::vector<intptr_t>{h});
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE);
+	EXPECT_EQ(esp_lan(0x51), a);
+}
+
 // Held for an answer that does not come, it is refused once the wait is over.
 TEST_F(Nego, AnEarlyPacketWaitsNoLongerThanTheSlot)
 {

@@ -6,21 +6,22 @@
 #       traffic flows only from it to the hosts, which never send: every
 #       host keeps receiving after every rekey (tunnel a);
 #   (b) the hosts rekey at the same moment (short lifetimes, no fuzz) under
-#       a steady ping: no reply lost at any rekey (tunnel b);
+#       a steady ping: no reply lost at any rekey (tunnel b), but for
+#       requests the hosts' own IPsec dropped before sending (counted);
 #   (c) (IKEv2, "c" after the tunnels) it rekeys the IKE SAs itself and
-#       checks one host's liveness: the hosts' IKE SAs survive;
+#       checks the hosts' liveness, first on the new IKE SAs: the hosts'
+#       IKE SAs survive;
 #   (d) IKE stays silent for longer than conntrack's UDP timeouts (made
 #       short on the gateway) while ESP flows, then the server starts a
 #       rekey: it reaches the right host, with three hosts on that server.
 # A round is a comma-separated list of servers, all running at once, each
 # an IKE version, the tunnels every host has with it and "c" if it rekeys
-# IKE SAs: "1a,1b,2a,2bc" is four servers (IKEv1 with tunnel a, IKEv1
-# with b, IKEv2 with a, IKEv2 with b rekeying IKE SAs too), "1ab" one IKEv1
+# IKE SAs: "1a,1b,2ac,2b" is four servers (IKEv1 with tunnel a, IKEv1
+# with b, IKEv2 with a rekeying IKE SAs too, IKEv2 with b), "1ab" one IKEv1
 # server with both tunnels to every host. REKEY_ROUNDS (space-separated)
 # picks the rounds, by default each of those four servers alone, then all
-# four at once, then both tunnels to one server and an IKEv2 server
-# rekeying Child and IKE SAs first (make check-rekey, not in make check:
-# some 30 minutes per kernel under TCG). Lost packets per server are
+# four at once, then both tunnels to one server, IKEv1 and IKEv2 (make
+# check-rekey, not in make check: some 30 minutes per kernel under TCG). Lost packets per server are
 # reported (FIGURE lines);
 # XfrmInNoStates must stay 0 on every host: nothing reached a host without
 # its SA.
@@ -50,6 +51,12 @@ ping_lost() {
 	done
 }
 has() { [[ $1 == *"$2"* ]]; }
+# out_drops NS: packets NS's own IPsec dropped before sending them (no SA
+# yet, or one being replaced), summed over xfrm's output error counters
+out_drops() {
+	ip netns exec "$1" awk '$1 ~ /^XfrmOut/ || $1 == "XfrmAcquireError" { n += $2 } END { print n + 0 }' \
+		/proc/net/xfrm_stat
+}
 
 # Server J (0, 1, ...) is 203.0.113.(7+J), ID @serverJ; its end of tunnel
 # a is 10.2.J.1, of b 10.2.J.2; host I's ends are 10.1.I.(10J+1) and
@@ -101,7 +108,7 @@ tunnels_up() {
 # and tunnel. Tunnel a's SAs live shorter on the server (it rekeys first,
 # spread as real servers' are), b's longer (the hosts rekey first); with
 # "c" (IKEv2) its IKE SAs live 100 s (it rekeys them first, after some
-# 60 s) and it checks host 3's liveness.
+# 60 s) and it checks the hosts' liveness when it hears nothing from them.
 server_conns() {
 	local j=$1 v=$2 tunnels=${3//c/} ike=${3//[ab]/} i c opts two=no
 	[ "$v" = 2 ] && two=yes
@@ -114,8 +121,7 @@ server_conns() {
 			fi
 			[ "$v" = 2 ] && opts+=$'\n\tnat-keepalive=no'
 			[ "$v$ike" = 2c ] && opts+=$'\n\tikelifetime=100s'
-			[ "$v$ike" = 2c ] && [ "$i" = 3 ] &&
-				opts+=$'\n\tdpddelay=5s\n\tdpdtimeout=60s\n\tdpdaction=clear'
+			[ "$v$ike" = 2c ] && opts+=$'\n\tdpddelay=5s'
 			SWAN_IKEV2=$two SWAN_OPTS="$opts" swan_conn rem "$(srv_addr "$j")" "@server$j" \
 				"$(srv_in "$j" "$c")/32" "$GW_PUB" "@host$i" "$(host_in "$i" "$j" "$c")/32" \
 				"$c${j}_$i"
@@ -189,9 +195,11 @@ rk_round() {
 	for i in $(seq 1 $N); do wait "${pids[i - 1]}" && up=$((up + 1)); done
 	check_eq "$r: all $N hosts established their tunnels" "$N" "$up"
 
-	local ns0=() lan0=() rem0 t0=$SECONDS pstart nego0=() senders=() pings=() recvs=()
+	local ns0=() lan0=() out0=() rem0 t0=$SECONDS pstart nego0=() senders=() pings=() recvs=()
 	gwctl stats reset
-	for i in $(seq 1 $N); do ns0[i]=$(nostate "$i") lan0[i]=$(xfrm_errors "lan$i"); done
+	for i in $(seq 1 $N); do
+		ns0[i]=$(nostate "$i") lan0[i]=$(xfrm_errors "lan$i") out0[i]=$(out_drops "lan$i")
+	done
 	for j in "${!items[@]}"; do nego0[j]=$(esp_by_nego "$(srv_addr "$j")"); done
 	rem0=$(xfrm_errors rem)
 	# (a)+(d): the servers stream to the silent hosts; (b): hosts ping
@@ -271,24 +279,24 @@ rk_round() {
 				test $(($(esp_by_nego "$addr") - nego0[j])) -ge "$N"
 		fi
 		if has "$tunnels" b; then
-			lost=0
+			lost=0 own=0
 			for i in $(seq 1 $N); do
+				own=$((own + $(out_drops "lan$i") - out0[i]))
 				pl=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "/tmp/rk-ping-$j-$i")
 				echo "# $s lan$i ping (b): $(grep -E 'packets transmitted' "/tmp/rk-ping-$j-$i")" \
 					"lost:$(ping_lost "/tmp/rk-ping-$j-$i" "$pstart")"
 				lost=$((lost + RUN * 5 - ${pl:-0}))
 			done
-			echo "FIGURE rekey_ikev${v}_${items[j]:1}_ping_lost $lost replies of $((RUN * 5 * N)) (simultaneous host rekeys)"
-			check_eq "$s (b): no ping reply lost at the hosts' simultaneous rekeys" 0 "$lost"
+			echo "FIGURE rekey_ikev${v}_${items[j]:1}_ping_lost $lost replies of $((RUN * 5 * N)) (simultaneous host rekeys; the hosts' own IPsec dropped $own requests before sending)"
+			check "$s (b): no ping lost at the hosts' simultaneous rekeys but what the hosts' IPsec dropped ($lost lost, $own dropped)" \
+				test "$lost" -le "$own"
 		fi
 		check "$s (d): every host's ISAKMP entry outlived conntrack's UDP timeouts" \
 			test "$(ip netns exec gw conntrack -L -p udp --dport 500 -d "$addr" 2>/dev/null |
 				grep -c zone)" -ge "$N"
 		if [ "$v" = 2 ] && has "${items[j]:1}" c; then
-			# lan3's liveness checks go first on its new IKE SAs; the
-			# others may speak first on theirs
-			check "$s (c): the server's first message on lan3's new IKE SA reached it" \
-				test "$(ike_by_nego "$addr")" -ge 1
+			check "$s (c): the server's IKE SA rekeys were bound to their hosts" \
+				test "$(ike_by_nego "$addr")" -ge "$N"
 			for i in $(seq 1 $N); do
 				check "$s (c): lan$i's IKE SA survived the server's rekeys" \
 					bash -c "ip netns exec lan$i ipsec whack --ctlsocket /tmp/swan-lan$i/run/pluto.ctl --status | grep -q '\"[ab]$j\".*ESTABLISHED_IKE_SA'"
@@ -300,7 +308,7 @@ rk_round() {
 	done
 	check "$r: negotiations were seen complete (at least one per host and tunnel)" \
 		test "$completed" -ge $((tunnels_all * N))
-	check "$r: lan3 still answers the IKEv2 servers' liveness checks" \
+	check "$r: the hosts still answer the IKEv2 servers' liveness checks" \
 		bash -c "! grep -qi 'liveness.*timed out\|dead peer' /tmp/swan-rem/pluto.log"
 	check_eq "$r: nothing was held in vain" 0 "$(stat esp_hold_dropped)"
 	swan_stop rem $(for i in $(seq 1 $N); do echo "lan$i"; done)
@@ -311,7 +319,7 @@ rk_round() {
 
 kmsg_mark
 vpnmasq_load
-for round in ${REKEY_ROUNDS:-1a 1b 2a 2bc 1a,1b,2a,2bc 1ab 2abc 2ac}; do
+for round in ${REKEY_ROUNDS:-1a 1b 2ac 2b 1a,1b,2ac,2b 1ab 2abc}; do
 	rk_round "$round"
 done
 kmsg_scan "kernel log clean after the rekeys"
