@@ -183,6 +183,19 @@ void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
 	t->n_held--;
 }
 
+/* An unlinked held packet's end: sent on (@send) or dropped, counted. */
+void vm_held_finish(struct vm_tables *t, struct vm_held *h, bool send)
+{
+	if (send) {
+		vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
+		t->pkt_release(h->pkt);
+	} else {
+		vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
+		t->pkt_drop(h->pkt);
+	}
+	kfree(h);
+}
+
 /* @f sent on new SPI @spi: it awaits the reply, if the slot is free or its. */
 static void vm_pending_take(struct vm_tables *t, struct vm_peer *p,
 			    struct vm_flow *f, __be32 spi, unsigned long now)
@@ -210,9 +223,7 @@ void vm_esp_release_early(struct vm_tables *t, struct vm_peer *p)
 		if (!h->early_in)
 			continue;
 		vm_held_unlink(t, p, h);
-		vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
-		t->pkt_release(h->pkt);
-		kfree(h);
+		vm_held_finish(t, h, true);
 	}
 }
 
@@ -254,9 +265,7 @@ void vm_esp_promote(struct vm_tables *t,
 				if (f && !p->pending)
 					vm_pending_set(t, p, f, VM_SLOT_NEGO,
 						       0, now);
-				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
-				t->pkt_release(h->pkt);
-				kfree(h);
+				vm_held_finish(t, h, true);
 				continue;
 			}
 			e = f ? rhashtable_lookup_fast(&t->esp, &key,
@@ -273,14 +282,7 @@ void vm_esp_promote(struct vm_tables *t,
 					vm_pending_take(t, p, f, h->spi, now);
 				}
 			}
-			if (e && e->flow == f) {
-				vm_stat(t, VPNMASQ_STAT_ESP_RELEASED);
-				t->pkt_release(h->pkt);
-			} else {
-				vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
-				t->pkt_drop(h->pkt);
-			}
-			kfree(h);
+			vm_held_finish(t, h, e && e->flow == f);
 		}
 		if (f)
 			vm_flow_put_if_unused(t, f);
@@ -357,6 +359,7 @@ static bool vm_esp_hold_early(struct vm_tables *t,
 {
 	struct vm_held *h;
 
+	/* No room is no hold: refused then, counted once, as refused. */
 	if (!handle || !p || !p->pending || p->n_held >= cfg->hold_max ||
 	    !vm_nego_awaits_answer(p->pending->nego, first,
 				   msecs_to_jiffies(cfg->serial_wait), now))
@@ -651,9 +654,7 @@ unsigned int vm_held_flush(struct vm_tables *t, struct vm_peer *p,
 		if (lan && h->lan != lan)
 			continue;
 		vm_held_unlink(t, p, h);
-		vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
-		t->pkt_drop(h->pkt);
-		kfree(h);
+		vm_held_finish(t, h, false);
 		n++;
 	}
 	return n;

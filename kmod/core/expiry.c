@@ -204,9 +204,7 @@ unsigned int vm_tables_flush_scope(struct vm_tables *t,
 			if (vpnmasq_lan_outbound(cfg, h->lan, p->addr))
 				continue;
 			vm_held_unlink(t, p, h);
-			vm_stat(t, VPNMASQ_STAT_ESP_HOLD_DROPPED);
-			t->pkt_drop(h->pkt);
-			kfree(h);
+			vm_held_finish(t, h, false);
 		}
 		f = p->pending;
 		if (vpnmasq_lan_outbound(cfg, f->key.lan, p->addr))

@@ -133,6 +133,7 @@ void vm_pending_clear(struct vm_tables *t, struct vm_peer *p,
 		      enum vpnmasq_reason reason);
 void vm_held_unlink(struct vm_tables *t, struct vm_peer *p,
 		    struct vm_held *h);
+void vm_held_finish(struct vm_tables *t, struct vm_held *h, bool send);
 struct vm_held *vm_held_add(struct vm_tables *t,
 			    const struct vpnmasq_config *cfg,
 			    struct vm_peer *p, __be32 lan, __be32 spi, bool ike,

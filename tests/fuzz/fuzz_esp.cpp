@@ -184,7 +184,7 @@ void esp_in(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 	if (d.verdict == VM_HOLD) {
 		// only an SPI nobody owns, while the slot holder awaits an answer
 		if (!cell || known || !vm_pkt_lan_side(cfg, &pkt) || pkt.foreign ||
-		    !pending_lan(t, pkt.saddr, &negotiating) ||
+		    !pending_lan(t, pkt.saddr) ||
 		    esp_rows(t).size() != before.size())
 			abort();
 		return;
