@@ -30,13 +30,13 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/vm/lib.sh
 . tests/vm/topo.sh
 . tests/vm/swan.sh
+. tests/vm/xfrm.sh
 
 STREAM=(/usr/bin/python3 tests/vm/udp_stream.py)
 N=3
 RUN=${REKEY_SECONDS:-100}
 # swan_log NS: what pluto in NS logged
 swan_log() { cat "/tmp/swan-$1/pluto.log" "/tmp/swan-$1/pluto.stderr" 2>/dev/null; }
-nostate() { ip netns exec "lan$1" awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat; }
 # xfrm_errors NS: NS's nonzero xfrm error counters, "name value ..."
 xfrm_errors() { ip netns exec "$1" awk '$2 != 0 { printf "%s %s ", $1, $2 }' /proc/net/xfrm_stat; }
 # ping_lost FILE START: the echo requests in ping's output FILE that got no
@@ -198,7 +198,7 @@ rk_round() {
 	local ns0=() lan0=() out0=() rem0 t0=$SECONDS pstart nego0=() senders=() pings=() recvs=()
 	gwctl stats reset
 	for i in $(seq 1 $N); do
-		ns0[i]=$(nostate "$i") lan0[i]=$(xfrm_errors "lan$i") out0[i]=$(out_drops "lan$i")
+		ns0[i]=$(xfrm_stat "$i" XfrmInNoStates) lan0[i]=$(xfrm_errors "lan$i") out0[i]=$(out_drops "lan$i")
 	done
 	for j in "${!items[@]}"; do nego0[j]=$(esp_by_nego "$(srv_addr "$j")"); done
 	rem0=$(xfrm_errors rem)
@@ -304,7 +304,7 @@ rk_round() {
 		fi
 	done
 	for i in $(seq 1 $N); do
-		check_eq "$r: no ESP reached lan$i without its SA" "${ns0[i]}" "$(nostate "$i")"
+		check_eq "$r: no ESP reached lan$i without its SA" "${ns0[i]}" "$(xfrm_stat "$i" XfrmInNoStates)"
 	done
 	check "$r: negotiations were seen complete (at least one per host and tunnel)" \
 		test "$completed" -ge $((tunnels_all * N))
