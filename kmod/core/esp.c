@@ -289,63 +289,6 @@ void vm_esp_promote(struct vm_tables *t,
 	}
 }
 
-static int vm_unknown_find(const struct vm_unknown_spis *u, __be32 spi)
-{
-	int i;
-
-	for (i = 0; u && i < VM_UNKNOWN_SPIS; i++)
-		if (u->spi[i] == spi)
-			return i;
-	return -1;
-}
-
-/*
- * When the remote first sent unknown SPI @spi, as far as the ring of the
- * refused ones says; @now if not within the last negotiation window.
- */
-static unsigned long vm_unknown_first(const struct vm_peer *p,
-				      const struct vpnmasq_config *cfg,
-				      __be32 spi, unsigned long now)
-{
-	int i = vm_unknown_find(p->unknown, spi);
-
-	if (i < 0 || time_after(now, p->unknown->first[i] +
-				(unsigned long)cfg->nego_window * HZ))
-		return now;
-	return p->unknown->first[i];
-}
-
-/* @spi was refused: remember since when the remote sends it. */
-static void vm_unknown_note(struct vm_tables *t, struct vm_peer *p,
-			    __be32 spi, unsigned long first)
-{
-	struct vm_unknown_spis *u = p->unknown;
-	int i = vm_unknown_find(u, spi);
-
-	if (!u) {
-		u = kzalloc(sizeof(*u), GFP_ATOMIC);
-		if (!u) {
-			vm_stat(t, VPNMASQ_STAT_NOMEM);
-			return;
-		}
-		p->unknown = u;
-	}
-	if (i < 0) {
-		i = u->next;
-		u->next = (u->next + 1) % VM_UNKNOWN_SPIS;
-		u->spi[i] = spi;
-	}
-	u->first[i] = first;
-}
-
-static void vm_unknown_forget(struct vm_peer *p, __be32 spi)
-{
-	int i = vm_unknown_find(p->unknown, spi);
-
-	if (i >= 0)
-		p->unknown->spi[i] = 0;
-}
-
 /*
  * Holds @handle, the remote's packet on unknown SPI @spi first sent at
  * @first, if it may be the new SA of the slot holder's request that awaits
@@ -369,7 +312,7 @@ static bool vm_esp_hold_early(struct vm_tables *t,
 		return false;
 	h->early_in = true;
 	/* Its first time stays, for when it comes out again. */
-	vm_unknown_note(t, p, spi, first);
+	vm_unknown_note(t, p, VM_UNKNOWN_SPI, (__force u32)spi, first);
 	return true;
 }
 
@@ -428,7 +371,8 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_stat(t, VPNMASQ_STAT_ESP_UNKNOWN_SPI);
 	p = rhashtable_lookup_fast(&t->peers, &pkt->saddr, vm_peer_params);
 	if (p) {
-		first = vm_unknown_first(p, cfg, spi, pkt->now);
+		first = vm_unknown_first(p, cfg, VM_UNKNOWN_SPI, (__force u32)spi,
+					 pkt->now);
 		pending = vm_slot_ready(p, pkt->now);
 		owner = vm_nego_spi_owner(p, first, pkt->now, &entitled);
 	}
@@ -466,14 +410,14 @@ void vm_esp_inbound_new(struct vm_tables *t, const struct vpnmasq_config *cfg,
 			     VPNMASQ_STAT_ESP_AMBIGUOUS :
 			     VPNMASQ_STAT_ESP_REFUSED_NO_IKE;
 		if (p)
-			vm_unknown_note(t, p, spi, first);
+			vm_unknown_note(t, p, VM_UNKNOWN_SPI, (__force u32)spi, first);
 		net_dbg_ratelimited("unknown ESP SPI %08x from %pI4 refused\n",
 				    ntohl(spi), &pkt->saddr);
 		goto out;
 	}
 	if (!vm_esp_add(t, cfg, &key, f, pkt->daddr, how, pkt->now))
 		goto out;
-	vm_unknown_forget(p, spi);
+	vm_unknown_forget(p, VM_UNKNOWN_SPI, (__force u32)spi);
 	vm_stat(t, how == VPNMASQ_HOW_PENDING ? VPNMASQ_STAT_ESP_ASSOCIATED :
 		   VPNMASQ_STAT_ESP_NEGO_BOUND);
 	/* Sent before the host's own new SPI: that one awaits nothing. */

@@ -9,6 +9,7 @@
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/errno.h>
+#include <linux/jiffies.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 
@@ -116,8 +117,63 @@ void vm_peer_put_if_unused(struct vm_tables *t, struct vm_peer *p)
 		return;
 	rhashtable_remove_fast(&t->peers, &p->node, vm_peer_params);
 	/* Used under the lock only, which we hold. */
-	kfree(p->unknown);
+	kfree(p->unknown[VM_UNKNOWN_SPI]);
+	kfree(p->unknown[VM_UNKNOWN_COOKIE]);
 	kfree_rcu(p, rcu);
+}
+
+static int vm_unknown_find(const struct vm_unknown *u, u64 key)
+{
+	int i;
+
+	for (i = 0; u && i < VM_UNKNOWN_KEYS; i++)
+		if (u->key[i] == key)
+			return i;
+	return -1;
+}
+
+unsigned long vm_unknown_first(const struct vm_peer *p,
+			       const struct vpnmasq_config *cfg,
+			       enum vm_unknown_kind kind, u64 key,
+			       unsigned long now)
+{
+	const struct vm_unknown *u = p->unknown[kind];
+	int i = vm_unknown_find(u, key);
+
+	if (i < 0 || time_after(now, u->first[i] +
+				(unsigned long)cfg->nego_window * HZ))
+		return now;
+	return u->first[i];
+}
+
+void vm_unknown_note(struct vm_tables *t, struct vm_peer *p,
+		     enum vm_unknown_kind kind, u64 key, unsigned long first)
+{
+	struct vm_unknown *u = p->unknown[kind];
+	int i = vm_unknown_find(u, key);
+
+	if (!u) {
+		u = kzalloc(sizeof(*u), GFP_ATOMIC);
+		if (!u) {
+			vm_stat(t, VPNMASQ_STAT_NOMEM);
+			return;
+		}
+		p->unknown[kind] = u;
+	}
+	if (i < 0) {
+		i = u->next;
+		u->next = (u->next + 1) % VM_UNKNOWN_KEYS;
+		u->key[i] = key;
+	}
+	u->first[i] = first;
+}
+
+void vm_unknown_forget(struct vm_peer *p, enum vm_unknown_kind kind, u64 key)
+{
+	int i = vm_unknown_find(p->unknown[kind], key);
+
+	if (i >= 0)
+		p->unknown[kind]->key[i] = 0;
 }
 
 struct vm_flow *vm_flow_get(struct vm_tables *t,

@@ -30,14 +30,22 @@ struct vm_host {
 };
 
 /*
- * Unknown inbound SPIs a remote sent that nobody could claim, and when it
- * first sent each: a ring of the latest, so a flood only forgets (and an
- * SPI forgotten counts as first sent when seen again).
+ * What a remote sent that nobody could claim, and when it first sent each:
+ * unknown inbound SPIs, and initiator cookies of IKE SAs it started. A ring
+ * of the latest of each kind, so a flood only forgets (and a key forgotten
+ * counts as first sent when seen again). No key is 0: SPI 0 is reserved
+ * (RFC 4303 2.1) and no initiator cookie is 0 (RFC 7296 3.1).
  */
-#define VM_UNKNOWN_SPIS		8
-struct vm_unknown_spis {
-	__be32 spi[VM_UNKNOWN_SPIS];
-	unsigned long first[VM_UNKNOWN_SPIS];
+enum vm_unknown_kind {
+	VM_UNKNOWN_SPI,
+	VM_UNKNOWN_COOKIE,
+	VM_UNKNOWN_KINDS,
+};
+
+#define VM_UNKNOWN_KEYS		8
+struct vm_unknown {
+	u64 key[VM_UNKNOWN_KEYS];
+	unsigned long first[VM_UNKNOWN_KEYS];
 	u8 next;
 };
 
@@ -60,7 +68,8 @@ struct vm_peer {
 	struct list_head pending_node;	/* in tables->pending_peers */
 	struct list_head held;		/* struct vm_held, oldest first */
 	u32 n_held;
-	struct vm_unknown_spis *unknown;	/* allocated when needed */
+	/* Allocated when needed, used under lock. */
+	struct vm_unknown *unknown[VM_UNKNOWN_KINDS];
 	struct rcu_head rcu;
 };
 

@@ -109,6 +109,18 @@ struct vm_host *vm_host_get(struct vm_tables *t,
 void vm_host_del(struct vm_tables *t, struct vm_host *h);
 struct vm_peer *vm_peer_get(struct vm_tables *t, __be32 addr);
 void vm_peer_put_if_unused(struct vm_tables *t, struct vm_peer *p);
+/*
+ * When @p first sent @key of @kind that nobody could claim, as far as the
+ * ring of refused ones says; @now if not within the last negotiation
+ * window. Under lock, as are noting a refusal and forgetting a key bound.
+ */
+unsigned long vm_unknown_first(const struct vm_peer *p,
+			       const struct vpnmasq_config *cfg,
+			       enum vm_unknown_kind kind, u64 key,
+			       unsigned long now);
+void vm_unknown_note(struct vm_tables *t, struct vm_peer *p,
+		     enum vm_unknown_kind kind, u64 key, unsigned long first);
+void vm_unknown_forget(struct vm_peer *p, enum vm_unknown_kind kind, u64 key);
 struct vm_flow *vm_flow_get(struct vm_tables *t,
 			    const struct vpnmasq_config *cfg, __be32 lan,
 			    __be32 remote, unsigned long now);
@@ -160,6 +172,13 @@ enum vm_verdict vm_nego_seen(struct vm_tables *t,
 bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		  struct vm_flow *f, const struct vm_isakmp *hdr,
 		  enum vm_dir dir, unsigned long now);
+/*
+ * Any other IKEv2 message on one of @f's IKE SAs, in direction @dir: a
+ * request may show what an earlier CREATE_CHILD_SA there made. Takes the
+ * lock, if @f has negotiations.
+ */
+void vm_nego_request(struct vm_tables *t, struct vm_flow *f,
+		     const struct vm_isakmp *hdr, enum vm_dir dir);
 bool vm_nego_open(const struct vm_nego *n, unsigned long now);
 unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now);
 /* 1 if @f may get an unknown inbound SPI by its negotiations, else 0. */
@@ -172,11 +191,12 @@ struct vm_flow *vm_nego_spi_owner(struct vm_peer *p, unsigned long first,
 				  unsigned long now, unsigned int *entitled);
 enum vm_dir vm_nego_ike_starter(const struct vm_isakmp *hdr, enum vm_dir dir);
 struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
-				  unsigned long now, unsigned int *n);
+				  unsigned long first, unsigned long now,
+				  unsigned int *n);
 void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
 		      unsigned long now);
 void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
-		      unsigned long now);
+		      unsigned long sent, unsigned long now);
 bool vm_nego_take_paired(struct vm_flow *f, unsigned long now);
 void vm_nego_gc(struct vm_tables *t, struct vm_flow *f,
 		const struct vpnmasq_config *cfg, unsigned long now);

@@ -184,7 +184,7 @@ static void vm_ike_outbound_slow(struct vm_tables *t,
 	    hdr->exchange != VM_EXCH_IKEV2_IKE_SA_INIT &&
 	    vm_nego_open(f->nego, pkt->now))
 		vm_nego_take_ike(f, vm_nego_ike_starter(hdr, VM_DIR_OUT),
-				 pkt->now);
+				 pkt->now, pkt->now);
 	/*
 	 * A request opening an exchange on the new IKE SA takes the free
 	 * slot, as on a known one: the remote's first packet on the SA it
@@ -204,10 +204,13 @@ out:
 
 /*
  * An inbound packet whose initiator cookie nobody owns: a remote starting a
- * new IKE SA. It is the host's that just negotiated one with that remote
- * (CREATE_CHILD_SA: an IKE SA rekey) if exactly one did; else it is
+ * new IKE SA. A CREATE_CHILD_SA's (an IKEv2 IKE SA rekey: its first message
+ * is no IKE_SA_INIT) is the host's that just made one with that remote, if
+ * exactly one did by the time the remote first sent it; else it is
  * delivered if exactly one LAN host (and not the gateway itself) has IKE
- * state with that remote. Never a guess between several.
+ * state with that remote. Never a guess between several: a refused cookie
+ * is remembered with the time it was first sent, so that when it comes
+ * again the hosts whose rekeys came only after that are not candidates.
  */
 static void vm_ike_inbound_unknown(struct vm_tables *t,
 				   const struct vpnmasq_config *cfg,
@@ -217,8 +220,10 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 {
 	struct vm_ike_key key = { .remote = pkt->saddr,
 				  .icookie = hdr->icookie };
-	struct vm_flow *f, *owner;
-	unsigned int entitled;
+	u64 cookie = (__force u64)hdr->icookie;
+	struct vm_flow *f, *owner = NULL;
+	unsigned int entitled = 0;
+	unsigned long first;
 	enum vm_dir starter;
 	struct vm_peer *p;
 	u32 flows, local;
@@ -233,7 +238,11 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 	flows = p->ike_flows;
 	local = p->ike_local;
 	starter = vm_nego_ike_starter(hdr, VM_DIR_IN);
-	owner = vm_nego_ike_owner(p, starter, pkt->now, &entitled);
+	first = vm_unknown_first(p, cfg, VM_UNKNOWN_COOKIE, cookie, pkt->now);
+	if (hdr->version >> 4 == 2 &&
+	    hdr->exchange != VM_EXCH_IKEV2_IKE_SA_INIT)
+		owner = vm_nego_ike_owner(p, starter, first, pkt->now,
+					  &entitled);
 	if (owner && !local && !pkt->recheck) {
 		if (rhashtable_lookup_fast(&t->ike, &key, vm_ike_params) ||
 		    !vm_ike_add(t, cfg, &key, owner, p, hdr,
@@ -241,7 +250,8 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 			d->verdict = VM_DROP;
 			goto out;
 		}
-		vm_nego_take_ike(owner, starter, pkt->now);
+		vm_unknown_forget(p, VM_UNKNOWN_COOKIE, cookie);
+		vm_nego_take_ike(owner, starter, first, pkt->now);
 		vm_stat(t, VPNMASQ_STAT_IKE_NEGO_BOUND);
 		vm_host_touch(owner->host, pkt->now);
 		d->verdict = VM_ZONE;
@@ -255,6 +265,8 @@ static void vm_ike_inbound_unknown(struct vm_tables *t,
 	if (flows > 1 || local || entitled || pkt->recheck) {
 		net_dbg_ratelimited("new ISAKMP exchange from %pI4 is ambiguous: %u hosts\n",
 				    &pkt->saddr, flows + !!local);
+		if (entitled)
+			vm_unknown_note(t, p, VM_UNKNOWN_COOKIE, cookie, first);
 		d->verdict = VM_DROP;
 		d->refusal = VPNMASQ_STAT_IKE_AMBIGUOUS;
 		goto out;
@@ -286,8 +298,10 @@ static enum vm_verdict vm_ike_seen(struct vm_tables *t,
 	vm_ike_touch(e, hdr, now);
 	if (dir == VM_DIR_IN && !READ_ONCE(e->flow->ike_answered))
 		WRITE_ONCE(e->flow->ike_answered, true);
-	if (!vm_nego_exchange(hdr->version, hdr->exchange))
+	if (!vm_nego_exchange(hdr->version, hdr->exchange)) {
+		vm_nego_request(t, e->flow, hdr, dir);
 		return VM_ZONE;
+	}
 	return vm_nego_seen(t, cfg, e->flow, hdr, dir, handle, now);
 }
 

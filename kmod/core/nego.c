@@ -52,7 +52,39 @@ static void vm_nego_credit_remove(struct vm_nego *n, unsigned int i)
 		(n->spis - i - 1) * sizeof(n->credit_at[0]));
 	memmove(&n->credit_child[i], &n->credit_child[i + 1],
 		(n->spis - i - 1) * sizeof(n->credit_child[0]));
+	memmove(&n->credit_ex[i], &n->credit_ex[i + 1],
+		(n->spis - i - 1) * sizeof(n->credit_ex[0]));
 	n->spis--;
+}
+
+/*
+ * The CREATE_CHILD_SA numbered @ex, whose request went @req_dir, made a
+ * Child SA: its credits stay, for ESP alone, and the IKE SA it may have
+ * made goes from ike_sas, unless that was settled before.
+ */
+static void vm_nego_made_child(struct vm_nego *n, u8 ex, enum vm_dir req_dir)
+{
+	bool counted = false;
+	unsigned int i;
+
+	for (i = 0; i < n->spis; i++) {
+		if (n->credit_ex[i] != ex || n->credit_child[i] != 1 + req_dir)
+			continue;
+		n->credit_child[i] = 0;
+		counted = true;
+	}
+	if (counted && n->ike_sas[req_dir])
+		n->ike_sas[req_dir]--;
+}
+
+/* ...or it rekeyed the IKE SA: then it made no ESP SA, its credits go. */
+static void vm_nego_made_ike(struct vm_nego *n, u8 ex, enum vm_dir req_dir)
+{
+	unsigned int i = n->spis;
+
+	while (i--)
+		if (n->credit_ex[i] == ex && n->credit_child[i] == 1 + req_dir)
+			vm_nego_credit_remove(n, i);
 }
 
 static void vm_nego_lapse(struct vm_tables *t, struct vm_nego *n,
@@ -119,6 +151,7 @@ static void vm_nego_complete(struct vm_tables *t,
 	unsigned int i, j;
 
 	s->done = true;
+	s->ex = n->completed;
 	n->window = (unsigned long)cfg->nego_window * HZ;
 	for (i = 0; i < cfg->nego_spis; i++) {
 		/* At the most, the oldest credits make room. */
@@ -128,9 +161,11 @@ static void vm_nego_complete(struct vm_tables *t,
 		for (j = n->spis; j && time_after(n->credit_at[j - 1], at); j--) {
 			n->credit_at[j] = n->credit_at[j - 1];
 			n->credit_child[j] = n->credit_child[j - 1];
+			n->credit_ex[j] = n->credit_ex[j - 1];
 		}
 		n->credit_at[j] = at;
 		n->credit_child[j] = child ? 1 + s->req_dir : 0;
+		n->credit_ex[j] = s->ex;
 		n->spis++;
 	}
 	if (child)
@@ -140,6 +175,38 @@ static void vm_nego_complete(struct vm_tables *t,
 	n->last_exchange = s->exchange;
 	n->completed++;
 	vm_stat(t, VPNMASQ_STAT_NEGO_COMPLETED);
+}
+
+/*
+ * A request @dir's side sent on the IKE SA of @hdr (IKEv2). Each side
+ * numbers its own requests, and the side that rekeys an IKE SA sends at most
+ * one more request on it, the Delete of it (RFC 7296 2.18; in a window of
+ * one request, as RFC 7296 2.3 has by default and libreswan and strongSwan
+ * keep, none was in flight beside the CREATE_CHILD_SA). So a second new
+ * request after a CREATE_CHILD_SA it started there shows that this exchange
+ * made a Child SA: the remote's next new IKE SA is not its, and another
+ * host's rekey of its IKE SA is not made ambiguous by it.
+ */
+static void vm_nego_request_note(struct vm_nego *n,
+				 const struct vm_isakmp *hdr, enum vm_dir dir)
+{
+	u32 id = ntohl(hdr->msgid);
+	struct vm_nego_slot *s;
+	int i;
+
+	for (i = 0; i < VM_NEGO_SLOTS; i++) {
+		s = &n->slot[i];
+		if (!s->since || s->icookie != hdr->icookie ||
+		    s->exchange != VM_EXCH_IKEV2_CREATE_CHILD_SA ||
+		    s->req_dir != dir || s->made_child)
+			continue;
+		if (!s->done) {
+			s->last_req = max(s->last_req, id);
+		} else if (id > s->last_req + 1) {
+			s->made_child = true;
+			vm_nego_made_child(n, s->ex, dir);
+		}
+	}
 }
 
 bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
@@ -179,6 +246,8 @@ bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 		vm_nego_complete(t, cfg, n, s, now);
 		return true;
 	}
+	if (v2)
+		vm_nego_request_note(n, hdr, dir);
 	s = vm_nego_find(n, hdr, v2, dir);
 	if (s) {
 		/* IKEv1: the answer, or the initiator's last word. */
@@ -193,8 +262,22 @@ bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	s->exchange = hdr->exchange;
 	s->req_dir = dir;
 	s->done = false;
+	s->made_child = false;
+	s->last_req = ntohl(hdr->msgid);
 	s->since = now ?: 1;
 	return false;
+}
+
+void vm_nego_request(struct vm_tables *t, struct vm_flow *f,
+		     const struct vm_isakmp *hdr, enum vm_dir dir)
+{
+	if (hdr->version >> 4 != 2 || (hdr->flags & VM_IKEV2_FLAG_RESPONSE) ||
+	    !READ_ONCE(f->nego))
+		return;
+	spin_lock_bh(&t->lock);
+	if (vm_flow_live(f) && f->nego)
+		vm_nego_request_note(f->nego, hdr, dir);
+	spin_unlock_bh(&t->lock);
 }
 
 /*
@@ -366,25 +449,6 @@ enum vm_dir vm_nego_ike_starter(const struct vm_isakmp *hdr, enum vm_dir dir)
 }
 
 /*
- * The same for a new IKE SA showing up, made by a CREATE_CHILD_SA that
- * @starter started.
- */
-struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
-				  unsigned long now, unsigned int *n)
-{
-	struct vm_flow *f, *owner = NULL;
-
-	*n = 0;
-	list_for_each_entry(f, &p->flows, peer_node) {
-		if (vm_nego_open(f->nego, now) && f->nego->ike_sas[starter]) {
-			owner = f;
-			(*n)++;
-		}
-	}
-	return *n == 1 ? owner : NULL;
-}
-
-/*
  * The newest live credit of @n earned no later than @before, and (@child
  * not 0) given by a CREATE_CHILD_SA whose request went that way (1 + enum
  * vm_dir): -1 if none. The remote's newest SA is the one it sends on
@@ -405,6 +469,32 @@ static int vm_nego_credit_find(const struct vm_nego *n, unsigned long before,
 }
 
 /*
+ * The same for a new IKE SA the remote first sent on at @first, made by a
+ * CREATE_CHILD_SA that @starter started: a flow that has such an exchange
+ * whose credit was earned by then (the remote had no IKE SA from a later
+ * one); *@n is how many have one at all.
+ */
+struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
+				  unsigned long first, unsigned long now,
+				  unsigned int *n)
+{
+	struct vm_flow *f, *owner = NULL;
+	unsigned int eligible = 0;
+
+	*n = 0;
+	list_for_each_entry(f, &p->flows, peer_node) {
+		if (!vm_nego_open(f->nego, now) || !f->nego->ike_sas[starter])
+			continue;
+		(*n)++;
+		if (vm_nego_credit_find(f->nego, first, 1 + starter, now) >= 0) {
+			owner = f;
+			eligible++;
+		}
+	}
+	return eligible == 1 ? owner : NULL;
+}
+
+/*
  * An inbound SPI the remote first sent at @sent, bound to @f: it uses up a
  * credit if it has one (a CREATE_CHILD_SA's: that exchange made no IKE
  * SA, so its ike_sas count goes too). @first: the remote sent before the
@@ -420,21 +510,22 @@ void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
 	if (i < 0)
 		return;
 	child = n->credit_child[i];
-	if (child && n->ike_sas[child - 1])
-		n->ike_sas[child - 1]--;
+	if (child)
+		vm_nego_made_child(n, n->credit_ex[i], child - 1);
 	vm_nego_credit_remove(n, i);
 	if (first && n->paired < VM_NEGO_CREDIT_MAX)
 		n->paired++;
 }
 
 /*
- * A new IKE SA of @f's host showed up, made by one of its CREATE_CHILD_SAs
- * that @starter started (an IKE SA rekey): that exchange made no ESP SA,
+ * A new IKE SA of @f's host showed up, first sent on at @sent, made by one
+ * of its CREATE_CHILD_SAs that @starter started (an IKE SA rekey): that
+ * exchange made no ESP SA,
  * so the ESP credit it gave is void, or it would linger and make other
  * hosts' SPIs ambiguous.
  */
 void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
-		      unsigned long now)
+		      unsigned long sent, unsigned long now)
 {
 	struct vm_nego *n = f->nego;
 	int i;
@@ -442,9 +533,9 @@ void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
 	if (!n || !n->ike_sas[starter])
 		return;
 	n->ike_sas[starter]--;
-	i = vm_nego_credit_find(n, now, 1 + starter, now);
+	i = vm_nego_credit_find(n, sent, 1 + starter, now);
 	if (i >= 0)
-		vm_nego_credit_remove(n, i);
+		vm_nego_made_ike(n, n->credit_ex[i], starter);
 }
 
 /* A new outbound SPI of @f that pairs an inbound one already bound. */

@@ -38,6 +38,15 @@ struct vm_nego_slot {
 	u8 exchange;
 	u8 req_dir;		/* enum vm_dir of its request */
 	bool done;		/* completed: later messages are its own */
+	/*
+	 * A CREATE_CHILD_SA: the number its credits carry (credit_ex), and
+	 * whether it has been seen to have made a Child SA, not rekeyed the
+	 * IKE SA it ran on (vm_nego_request_note()).
+	 */
+	u8 ex;
+	bool made_child;
+	/* The highest message ID its requester used on that IKE SA by then. */
+	u32 last_req;
 	unsigned long since;
 };
 
@@ -82,6 +91,8 @@ struct vm_nego {
 	 * together, whichever is used first voids the other.
 	 */
 	u8 credit_child[VM_NEGO_CREDIT_MAX];
+	/* Per credit, the exchange that gave it (the low byte of completed). */
+	u8 credit_ex[VM_NEGO_CREDIT_MAX];
 };
 
 /* An SA-creating exchange type (the rest never entitles anybody). */

@@ -603,6 +603,110 @@ TEST_F(Nego, AnIkeSaRekeyIsTheHostsThatStartedItOrAnswered)
 		<< "one IKE SA per rekey";
 }
 
+// The remote rekeys a's IKE SA and b's Child SA at once: its new SPI and
+// its new IKE SA could each be a's or b's. The side that rekeyed an IKE SA
+// sends one more request on it at most (its Delete): the remote's second
+// new request on b's IKE SA shows that b's exchange made the Child SA.
+TEST_F(Nego, ASecondRequestAfterACreateChildSaShowsItMadeAChildSa)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false); // a's IKE SA
+	slot_over();
+	exchange(b, 0xb0, kChild, 7, false); // b's Child SA
+	slot_over();
+	EXPECT_EQ(in(0x51).verdict, VM_DROP) << "a's or b's";
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0, kInitiator).verdict, VM_DROP)
+		<< "a's or b's";
+	// the Deletes of the old SAs, a retransmission, the hosts' own requests
+	exchange(a, 0xa0, 37, 4, false);
+	exchange(b, 0xb0, 37, 8, false);
+	msg(b, false, 0xb0, kV2, 37, 8);
+	exchange(b, 0xb0, 37, 20, true);
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0, kInitiator).verdict, VM_DROP)
+		<< "nothing shows yet which exchange made which";
+	// the remote's next request on b's IKE SA: it lives on
+	exchange(b, 0xb0, 37, 9, false);
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->ike_sas, 0u);
+	EXPECT_EQ(nego_of(b)->spis, 1u) << "its ESP credit stands";
+	auto d = msg(a, false, 0xfeed, kV2, 37, 0, kInitiator);
+	ASSERT_EQ(d.verdict, VM_ZONE) << "a's IKE SA rekey";
+	EXPECT_EQ(d.zone, msg(a, true, 0xa0, kV2, 37, 30).zone);
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE) << "and b's Child SA";
+	EXPECT_EQ(esp_lan(0x51), b);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 1u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_ESP_NEGO_BOUND), 1u);
+}
+
+// A request the remote had in flight beside its CREATE_CHILD_SA (a window
+// of more than one) is not one after it: only what follows the highest
+// message ID it used by the answer counts.
+TEST_F(Nego, ARequestInFlightBesideTheExchangeShowsNothing)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false);
+	slot_over();
+	msg(b, false, 0xb0, kV2, kChild, 7);
+	msg(b, false, 0xb0, kV2, 37, 8);
+	msg(b, true, 0xb0, kV2, kChild, 7, kResponse);
+	slot_over();
+	exchange(b, 0xb0, 37, 9, false); // may be its Delete of that IKE SA
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->ike_sas, 1u);
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0, kInitiator).verdict, VM_DROP);
+	exchange(b, 0xb0, kChild, 10, false); // a new exchange: it does live on
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0, kInitiator).verdict, VM_DROP)
+		<< "b's new CREATE_CHILD_SA may be an IKE SA rekey in turn";
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->ike_sas, 1u) << "the new one's, not the first one's";
+	EXPECT_EQ(nego_of(b)->spis, 2u);
+}
+
+// The remote's new IKE SA is not the rekey of a host that made one only
+// after the remote first sent on it: a refused cookie is remembered with
+// when it was first sent, as a refused SPI is.
+TEST_F(Nego, ANewIkeSaIsNotOfARekeyThatCameAfterIt)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ike_sa(c, 0xc0);
+	exchange(a, 0xa0, kChild, 3, false); // a's IKE SA
+	slot_over();
+	exchange(b, 0xb0, kChild, 7, false); // b's Child SA
+	slot_over();
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0, kInitiator).verdict, VM_DROP)
+		<< "a's or b's";
+	jiffies += HZ;
+	exchange(c, 0xc0, kChild, 5, false); // c's, after the remote sent it
+	slot_over();
+	exchange(b, 0xb0, 37, 8, false);
+	exchange(b, 0xb0, 37, 9, false); // b's was a Child SA
+	auto d = msg(a, false, 0xfeed, kV2, 37, 0, kInitiator);
+	ASSERT_EQ(d.verdict, VM_ZONE) << "a's, not c's";
+	EXPECT_EQ(d.zone, msg(a, true, 0xa0, kV2, 37, 30).zone);
+	EXPECT_EQ(msg(c, false, 0xbeef, kV2, 37, 0, kInitiator).verdict, VM_ZONE)
+		<< "then c's is c's";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 2u);
+}
+
+// An IKE SA rekey's new IKE SA never starts with IKE_SA_INIT: the remote
+// starting a new IKE SA from scratch is nobody's by negotiation.
+TEST_F(Nego, AnIkeSaInitIsNoRekey)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false);
+	slot_over();
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, VM_EXCH_IKEV2_IKE_SA_INIT, 0, kInitiator, 0).verdict,
+		  VM_DROP);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 0u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_AMBIGUOUS), 1u);
+	EXPECT_EQ(msg(a, false, 0xfeed, kV2, 37, 0, kInitiator).verdict, VM_ZONE)
+		<< "a's rekey's is a's";
+}
+
 TEST_F(Nego, NegoSpisZeroTurnsItOff)
 {
 	cfg.nego_spis = 0;

@@ -8,6 +8,9 @@
 //     remote unless another host is pending, else to the pending host,
 //     else nowhere: no SPI is ever bound to a host that did not negotiate
 //     or send first;
+//   - a remote's new IKE SA goes by negotiation only to a host that had an
+//     IKE SA rekey (an IKEv2 CREATE_CHILD_SA) with it, and never when it
+//     starts with IKE_SA_INIT;
 //   - a known SPI's packet gets the zone of the host its entry names;
 //   - an outbound SPI entry only ever names the host that sent it, and a
 //     second host sending the same SPI to the same remote is refused;
@@ -94,6 +97,44 @@ bool esp_header(FuzzedDataProvider &in, __be32 *spi)
 	return valid;
 }
 
+// The hosts whose IKE SA rekeys entitle them to a new IKE SA from @remote.
+std::set<__be32> rekeyed(vm_tables *t, __be32 remote)
+{
+	std::set<__be32> lans;
+	vm_nego_info buf[8];
+	unsigned long n = 0;
+	unsigned int got;
+	u32 gen;
+	while ((got = vm_nego_snapshot(t, n, buf, 8, &gen))) {
+		for (unsigned int i = 0; i < got; i++)
+			if (buf[i].remote == remote && buf[i].open && buf[i].ike_sas)
+				lans.insert(buf[i].lan);
+		n += got;
+	}
+	return lans;
+}
+
+// How many of @remote's cookies are bound to a host by a negotiation, and
+// to which host @icookie is, if it is.
+unsigned int ike_by_nego(vm_tables *t, __be32 remote, __be64 icookie, __be32 *lan)
+{
+	vm_ike_info buf[8];
+	unsigned long n = 0;
+	unsigned int got, by_nego = 0;
+	u32 gen;
+	while ((got = vm_ike_snapshot(t, n, buf, 8, &gen))) {
+		for (unsigned int i = 0; i < got; i++) {
+			if (buf[i].remote != remote)
+				continue;
+			by_nego += buf[i].how == VPNMASQ_HOW_NEGOTIATION;
+			if (buf[i].icookie == icookie)
+				*lan = buf[i].lan;
+		}
+		n += got;
+	}
+	return by_nego;
+}
+
 // An ISAKMP message from a host or from a remote: Main Mode, Quick Mode,
 // IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, Informational, with few message
 // IDs and either Response flag, so that negotiations complete (or not).
@@ -124,11 +165,23 @@ void ike(FuzzedDataProvider &in, vm_tables *t, const vpnmasq_config *cfg)
 		pkt.daddr = kGateway;
 		pkt.to_local = true;
 	}
+	// a cookie bound to a host by negotiation: the host's IKE SA rekey's
+	std::set<__be32> may_own;
+	__be32 owner = 0;
+	unsigned int by_nego = 0;
+	if (pkt.to_local) {
+		may_own = rekeyed(t, pkt.saddr);
+		by_nego = ike_by_nego(t, pkt.saddr, hdr.icookie, &owner);
+	}
 	void *cell = pkt_new();
 	vm_ike_classify(t, cfg, &pkt, &hdr, cell, &d);
 	if (d.verdict != VM_HOLD)
 		pkt_done(cell);
 	vm_refusal_count(t, &d);
+	if (pkt.to_local && ike_by_nego(t, pkt.saddr, hdr.icookie, &owner) > by_nego &&
+	    (!may_own.count(owner) || (hdr.version >> 4) != 2 ||
+	     hdr.exchange == 34 || pkt.recheck))
+		abort(); // bound by a rekey that host never made
 }
 
 // The hosts entitled to new inbound SPIs from @remote right now.

@@ -102,6 +102,7 @@ static inline void vm_shim_log(const char *fmt, ...)
 /* ---- helpers (C only: C++ has its own min) ---- */
 #ifndef __cplusplus
 #define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #endif
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -18,4 +18,9 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 
+/* Only sparse gives it a meaning. */
+#ifndef __force
+#define __force
+#endif
+
 #endif
