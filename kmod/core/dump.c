@@ -140,8 +140,8 @@ static void vm_nego_info_fill(struct vm_nego_info *info,
 	info->lan = f->key.lan;
 	info->open = vm_nego_open(n, now);
 	info->spis = vm_nego_credits(n, now);
-	info->ike_sas = info->open ? n->ike_sas[VM_DIR_OUT] +
-				     n->ike_sas[VM_DIR_IN] : 0;
+	info->ike_sas = vm_nego_ike_sas(n, VM_DIR_OUT, now) +
+			vm_nego_ike_sas(n, VM_DIR_IN, now);
 	info->paired = info->open ? n->paired : 0;
 	info->in_flight = vm_nego_in_flight(n);
 	info->completed = n->completed;

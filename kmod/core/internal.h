@@ -181,6 +181,8 @@ void vm_nego_request(struct vm_tables *t, struct vm_flow *f,
 		     const struct vm_isakmp *hdr, enum vm_dir dir);
 bool vm_nego_open(const struct vm_nego *n, unsigned long now);
 unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now);
+unsigned int vm_nego_ike_sas(const struct vm_nego *n, enum vm_dir starter,
+			     unsigned long now);
 /* 1 if @f may get an unknown inbound SPI by its negotiations, else 0. */
 unsigned int vm_nego_entitled(const struct vm_flow *f, unsigned long now);
 bool vm_nego_awaits_answer(const struct vm_nego *n, unsigned long first,

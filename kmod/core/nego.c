@@ -45,6 +45,28 @@ unsigned int vm_nego_credits(const struct vm_nego *n, unsigned long now)
 	return 0;
 }
 
+/*
+ * New IKE SAs @n's host may still get that @starter started: its live
+ * CREATE_CHILD_SAs not known to have made a Child SA, one each however
+ * many credits each gave.
+ */
+unsigned int vm_nego_ike_sas(const struct vm_nego *n, enum vm_dir starter,
+			     unsigned long now)
+{
+	unsigned int live = vm_nego_credits(n, now), i, j, sas = 0;
+
+	for (i = n ? n->spis - live : 0; live && i < n->spis; i++) {
+		if (n->credit_child[i] != 1 + starter)
+			continue;
+		for (j = n->spis - live; j < i; j++)
+			if (n->credit_child[j] == 1 + starter &&
+			    n->credit_ex[j] == n->credit_ex[i])
+				break;
+		sas += j == i;
+	}
+	return sas;
+}
+
 /* Credit @i goes: used, or lapsed. */
 static void vm_nego_credit_remove(struct vm_nego *n, unsigned int i)
 {
@@ -59,22 +81,15 @@ static void vm_nego_credit_remove(struct vm_nego *n, unsigned int i)
 
 /*
  * The CREATE_CHILD_SA numbered @ex, whose request went @req_dir, made a
- * Child SA: its credits stay, for ESP alone, and the IKE SA it may have
- * made goes from ike_sas, unless that was settled before.
+ * Child SA: its credits stay, for ESP alone, and no new IKE SA is its.
  */
 static void vm_nego_made_child(struct vm_nego *n, u8 ex, enum vm_dir req_dir)
 {
-	bool counted = false;
 	unsigned int i;
 
-	for (i = 0; i < n->spis; i++) {
-		if (n->credit_ex[i] != ex || n->credit_child[i] != 1 + req_dir)
-			continue;
-		n->credit_child[i] = 0;
-		counted = true;
-	}
-	if (counted && n->ike_sas[req_dir])
-		n->ike_sas[req_dir]--;
+	for (i = 0; i < n->spis; i++)
+		if (n->credit_ex[i] == ex && n->credit_child[i] == 1 + req_dir)
+			n->credit_child[i] = 0;
 }
 
 /* ...or it rekeyed the IKE SA: then it made no ESP SA, its credits go. */
@@ -95,11 +110,8 @@ static void vm_nego_lapse(struct vm_tables *t, struct vm_nego *n,
 		vm_stat(t, VPNMASQ_STAT_NEGO_LAPSED);
 		vm_nego_credit_remove(n, 0);
 	}
-	if (vm_nego_open(n, now))
-		return;
-	n->ike_sas[VM_DIR_OUT] = 0;
-	n->ike_sas[VM_DIR_IN] = 0;
-	n->paired = 0;
+	if (!vm_nego_open(n, now))
+		n->paired = 0;
 }
 
 static struct vm_nego_slot *vm_nego_find(struct vm_nego *n,
@@ -168,9 +180,6 @@ static void vm_nego_complete(struct vm_tables *t,
 		n->credit_ex[j] = s->ex;
 		n->spis++;
 	}
-	if (child)
-		n->ike_sas[s->req_dir] = min_t(u8, n->ike_sas[s->req_dir] + 1,
-					       VM_NEGO_IKE_SAS_MAX);
 	n->until = now + n->window;
 	n->last_exchange = s->exchange;
 	n->completed++;
@@ -483,7 +492,7 @@ struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
 
 	*n = 0;
 	list_for_each_entry(f, &p->flows, peer_node) {
-		if (!vm_nego_open(f->nego, now) || !f->nego->ike_sas[starter])
+		if (!vm_nego_ike_sas(f->nego, starter, now))
 			continue;
 		(*n)++;
 		if (vm_nego_credit_find(f->nego, first, 1 + starter, now) >= 0) {
@@ -497,7 +506,7 @@ struct vm_flow *vm_nego_ike_owner(struct vm_peer *p, enum vm_dir starter,
 /*
  * An inbound SPI the remote first sent at @sent, bound to @f: it uses up a
  * credit if it has one (a CREATE_CHILD_SA's: that exchange made no IKE
- * SA, so its ike_sas count goes too). @first: the remote sent before the
+ * SA, its other credits are for ESP alone). @first: the remote sent before the
  * host did, so the host's next new outbound SPI awaits nothing.
  */
 void vm_nego_take_spi(struct vm_flow *f, unsigned long sent, bool first,
@@ -530,9 +539,8 @@ void vm_nego_take_ike(struct vm_flow *f, enum vm_dir starter,
 	struct vm_nego *n = f->nego;
 	int i;
 
-	if (!n || !n->ike_sas[starter])
+	if (!n)
 		return;
-	n->ike_sas[starter]--;
 	i = vm_nego_credit_find(n, sent, 1 + starter, now);
 	if (i >= 0)
 		vm_nego_made_ike(n, n->credit_ex[i], starter);

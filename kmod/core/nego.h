@@ -53,7 +53,6 @@ struct vm_nego_slot {
 #define VM_NEGO_SLOTS		4
 /* Credit never grows past this, however many exchanges complete. */
 #define VM_NEGO_CREDIT_MAX	16
-#define VM_NEGO_IKE_SAS_MAX	2
 
 /* A flow's negotiations and what they entitle its host to (under lock). */
 struct vm_nego {
@@ -68,13 +67,6 @@ struct vm_nego {
 	 */
 	u8 spis;
 	/*
-	 * New IKE SAs of the host's that may show up (IKE SA rekeys), by who
-	 * started the CREATE_CHILD_SA ([enum vm_dir of its request]): that
-	 * side is the new IKE SA's original initiator, which every message on
-	 * it names (the Initiator flag).
-	 */
-	u8 ike_sas[2];
-	/*
 	 * Inbound SPIs bound by this entitlement before the host sent on a
 	 * new outbound SPI: that many new outbound SPIs await nothing.
 	 */
@@ -87,8 +79,10 @@ struct vm_nego {
 	/*
 	 * Per credit, for one a CREATE_CHILD_SA gave: 1 + the enum vm_dir of
 	 * its request, else 0. That exchange made a Child SA or rekeyed the
-	 * IKE SA, never both: its ESP credit and its ike_sas count go
-	 * together, whichever is used first voids the other.
+	 * IKE SA, never both: so it also entitles to one new IKE SA that the
+	 * side of its request started (the new IKE SA's original initiator,
+	 * which every message on it names with the Initiator flag), until
+	 * either is used or it is seen to have made a Child SA.
 	 */
 	u8 credit_child[VM_NEGO_CREDIT_MAX];
 	/* Per credit, the exchange that gave it (the low byte of completed). */

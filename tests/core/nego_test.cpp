@@ -1103,4 +1103,199 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 	EXPECT_GT(stat(VPNMASQ_STAT_ESP_SERIAL_SKIPPED), 10u);
 }
 
+// Who owns the remote's new IKE SAs, randomized against a naive model of
+// the rule: each IKEv2 CREATE_CHILD_SA a host completes may have rekeyed
+// its IKE SA (while its credit lives), unless its new IKE SA already showed
+// up or the side that started it sent a second new request on that IKE SA
+// afterwards; a new IKE SA the remote first sent at F with the Initiator
+// flag of side S goes to the one host with such an exchange started by S
+// and complete by F, else nowhere.
+struct NaiveRekeys {
+	struct Exchange {
+		unsigned long at; // complete: its credit's time
+		bool remote_asked;
+		u32 last_req; // the highest ID its requester used by then
+		bool settled = false;
+	};
+	struct Host {
+		std::vector<Exchange> ccsa; // oldest first
+		u32 next_id[2] = {10, 10}; // [remote asks]
+	};
+	std::map<__be32, Host> hosts;
+	std::deque<std::pair<u64, unsigned long>> refused; // cookie, first sent
+	int window_s = 0;
+
+	bool live(const Exchange &x, unsigned long now) const
+	{
+		return !x.settled && (long)(now - (x.at + window_s * HZ)) <= 0;
+	}
+	// a CREATE_CHILD_SA made its credit; only the last 16 count (the
+	// tables' bound), and only the last four can still be settled by a
+	// later request (the exchanges the tables follow)
+	void complete(Host &h, bool remote_asked, u32 last_req, unsigned long now)
+	{
+		h.ccsa.push_back({now, remote_asked, last_req});
+		if (h.ccsa.size() > VM_NEGO_CREDIT_MAX)
+			h.ccsa.erase(h.ccsa.begin());
+	}
+	// how many it settled
+	unsigned int request(Host &h, bool remote_asks, u32 id)
+	{
+		size_t n = h.ccsa.size();
+		unsigned int settled = 0;
+		for (size_t i = n > VM_NEGO_SLOTS ? n - VM_NEGO_SLOTS : 0; i < n; i++) {
+			auto &x = h.ccsa[i];
+			if (!x.settled && x.remote_asked == remote_asks && id > x.last_req + 1) {
+				x.settled = true;
+				settled++;
+			}
+		}
+		return settled;
+	}
+	Exchange *newest(Host &h, bool remote_started, unsigned long by, unsigned long now)
+	{
+		for (auto it = h.ccsa.rbegin(); it != h.ccsa.rend(); ++it)
+			if (live(*it, now) && it->remote_asked == remote_started &&
+			    (long)(it->at - by) <= 0)
+				return &*it;
+		return nullptr;
+	}
+	unsigned long first_sent(u64 c, unsigned long now) const
+	{
+		for (auto &[k, t] : refused)
+			if (k == c)
+				return (long)(now - (t + window_s * HZ)) > 0 ? now : t;
+		return now;
+	}
+	void refuse(u64 c, unsigned long first)
+	{
+		for (auto &[k, t] : refused)
+			if (k == c) {
+				t = first;
+				return;
+			}
+		refused.emplace_back(c, first);
+		if (refused.size() > VM_UNKNOWN_KEYS)
+			refused.pop_front();
+	}
+};
+
+TEST_F(Nego, RekeysRandomizedAgainstNaiveModel)
+{
+	std::mt19937 rng(20261207);
+	auto pick = [&](unsigned n) { return (unsigned)(rng() % n); };
+	const __be32 lans[] = {a, b, c};
+	NaiveRekeys model;
+	model.window_s = cfg.nego_window;
+	std::map<__be32, u16> zone;
+	std::vector<u64> refused;
+	u64 next_cookie = 0x70000;
+	unsigned long window = cfg.nego_window * HZ;
+	for (auto lan : lans) {
+		ike_sa(lan, 0xc000 + ntohl(lan));
+		zone[lan] = msg(lan, true, 0xc000 + ntohl(lan), kV1, 5, 0).zone;
+		model.hosts[lan];
+	}
+	unsigned int bound = 0, ambiguous = 0, settled_by_request = 0;
+	for (int step = 0; step < 6000; step++) {
+		__be32 lan = lans[pick(3)];
+		auto &h = model.hosts[lan];
+		u64 ic = 0xc000 + ntohl(lan);
+		std::string where = "step " + std::to_string(step) + " lan " + std::to_string(ntohl(lan));
+		switch (pick(6)) {
+		case 0: { // a CREATE_CHILD_SA, maybe with another request in flight
+			bool remote = pick(2);
+			u32 id = h.next_id[remote]++;
+			u32 last = id;
+			// its request is a later request for the earlier ones too
+			ASSERT_EQ(msg(lan, !remote, ic, kV2, kChild, id).verdict, VM_ZONE) << where;
+			settled_by_request += model.request(h, remote, id);
+			if (!pick(3)) {
+				last = h.next_id[remote]++;
+				ASSERT_EQ(msg(lan, !remote, ic, kV2, 37, last).verdict, VM_ZONE) << where;
+				settled_by_request += model.request(h, remote, last);
+			}
+			ASSERT_EQ(msg(lan, remote, ic, kV2, kChild, id, kResponse).verdict, VM_ZONE)
+				<< where;
+			model.complete(h, remote, last, jiffies);
+			slot_over();
+			break;
+		}
+		case 1: { // another request on the old IKE SA: new, or a retransmission
+			bool remote = pick(2);
+			u32 id = pick(3) ? h.next_id[remote]++ : h.next_id[remote] - 1;
+			ASSERT_EQ(msg(lan, !remote, ic, kV2, 37, id).verdict, VM_ZONE) << where;
+			settled_by_request += model.request(h, remote, id);
+			break;
+		}
+		case 2:
+		case 3: { // the remote on a new IKE SA: new, or one refused before
+			u64 cookie = next_cookie++;
+			if (!refused.empty() && pick(2))
+				cookie = refused[pick(refused.size())];
+			bool remote_started = pick(2);
+			unsigned long first = model.first_sent(cookie, jiffies);
+			__be32 want = 0;
+			NaiveRekeys::Exchange *x = nullptr;
+			int eligible = 0, entitled = 0;
+			for (auto &[l, hh] : model.hosts) {
+				entitled += model.newest(hh, remote_started, jiffies, jiffies) != nullptr;
+				if (auto *e = model.newest(hh, remote_started, first, jiffies)) {
+					want = l;
+					x = e;
+					eligible++;
+				}
+			}
+			auto d = msg(lan, false, cookie, kV2, 37, 0, remote_started ? kInitiator : 0);
+			if (eligible != 1) {
+				ASSERT_EQ(d.verdict, VM_DROP) << where << " eligible " << eligible;
+				if (entitled)
+					model.refuse(cookie, first);
+				refused.push_back(cookie);
+				ambiguous++;
+				break;
+			}
+			ASSERT_EQ(d.verdict, VM_ZONE) << where;
+			ASSERT_EQ(d.zone, zone[want]) << "misbound at " << where;
+			x->settled = true;
+			for (auto &[k, t] : model.refused)
+				if (k == cookie)
+					k = 0;
+			std::erase(refused, cookie);
+			bound++;
+			break;
+		}
+		case 4: { // the host first on a new IKE SA
+			bool host_started = pick(2);
+			auto d = msg(lan, true, next_cookie++, kV2, 37, 0, host_started ? kInitiator : 0);
+			ASSERT_EQ(d.verdict, VM_ZONE) << where;
+			if (auto *e = model.newest(h, !host_started, jiffies, jiffies))
+				e->settled = true;
+			break;
+		}
+		default: // time passes
+			jiffies += 1 + pick(2) * pick(window / 2) + pick(4) * HZ;
+			vm_esp_serial_tick(&t, &cfg, jiffies);
+			break;
+		}
+		for (auto &[l, hh] : model.hosts) {
+			unsigned int sas = 0;
+			for (bool remote : {false, true})
+				for (auto &x : hh.ccsa)
+					sas += model.live(x, jiffies) && x.remote_asked == remote;
+			auto *info = nego_of(l);
+			ASSERT_EQ(info ? info->ike_sas : 0u, sas) << where << " host " << ntohl(l) << [&] {
+				std::string w = " now " + std::to_string(jiffies);
+				for (auto &x : hh.ccsa)
+					w += " [" + std::to_string(x.at) + (x.remote_asked ? " r " : " h ") +
+					     std::to_string(x.last_req) + (x.settled ? " s]" : "]");
+				return w;
+			}();
+		}
+	}
+	EXPECT_GT(bound, 200u);
+	EXPECT_GT(ambiguous, 200u);
+	EXPECT_GT(settled_by_request, 100u);
+}
+
 } // namespace
