@@ -74,6 +74,8 @@ static const struct nla_policy vpnmasq_set_config_policy[VPNMASQ_A_MAX + 1] = {
 							    &nego_window_range),
 	[VPNMASQ_A_CFG_NEGO_SPIS] = NLA_POLICY_MAX(NLA_U32,
 						   VPNMASQ_NEGO_SPIS_MAX),
+	[VPNMASQ_A_CFG_NEGO_SETTLE] = NLA_POLICY_MAX(NLA_U32,
+						     VPNMASQ_NEGO_SETTLE_MAX),
 };
 
 static const struct nla_policy vpnmasq_flush_policy[VPNMASQ_A_MAX + 1] = {
@@ -146,7 +148,8 @@ static int vpnmasq_put_config(struct sk_buff *skb,
 	    nla_put_u16(skb, VPNMASQ_A_CFG_ZONE_COUNT, cfg->zone_count) ||
 	    nla_put_u8(skb, VPNMASQ_A_CFG_PPTP, cfg->pptp) ||
 	    nla_put_u32(skb, VPNMASQ_A_CFG_NEGO_WINDOW, cfg->nego_window) ||
-	    nla_put_u32(skb, VPNMASQ_A_CFG_NEGO_SPIS, cfg->nego_spis))
+	    nla_put_u32(skb, VPNMASQ_A_CFG_NEGO_SPIS, cfg->nego_spis) ||
+	    nla_put_u32(skb, VPNMASQ_A_CFG_NEGO_SETTLE, cfg->nego_settle))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -198,6 +201,8 @@ static void vpnmasq_apply_attrs(struct vpnmasq_config *cfg,
 		cfg->nego_window = nla_get_u32(tb[VPNMASQ_A_CFG_NEGO_WINDOW]);
 	if (tb[VPNMASQ_A_CFG_NEGO_SPIS])
 		cfg->nego_spis = nla_get_u32(tb[VPNMASQ_A_CFG_NEGO_SPIS]);
+	if (tb[VPNMASQ_A_CFG_NEGO_SETTLE])
+		cfg->nego_settle = nla_get_u32(tb[VPNMASQ_A_CFG_NEGO_SETTLE]);
 }
 
 /* A whole new LAN scope from VPNMASQ_A_CFG_LAN (validated by policy). */
@@ -268,7 +273,7 @@ static int vpnmasq_set_config_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct vpnmasq_config *cfg, *old;
 	bool any = tb[VPNMASQ_A_CFG_LAN] || tb[VPNMASQ_A_CFG_NEGO_WINDOW] ||
-		   tb[VPNMASQ_A_CFG_NEGO_SPIS];
+		   tb[VPNMASQ_A_CFG_NEGO_SPIS] || tb[VPNMASQ_A_CFG_NEGO_SETTLE];
 	int i, err;
 
 	for (i = VPNMASQ_A_CFG_ENABLED; i <= VPNMASQ_A_CFG_PPTP; i++)

@@ -19,6 +19,7 @@ void vpnmasq_config_defaults(struct vpnmasq_config *cfg)
 	cfg->hold_max = VPNMASQ_HOLD_MAX_DEFAULT;
 	cfg->nego_window = VPNMASQ_NEGO_WINDOW_DEFAULT;
 	cfg->nego_spis = VPNMASQ_NEGO_SPIS_DEFAULT;
+	cfg->nego_settle = VPNMASQ_NEGO_SETTLE_DEFAULT;
 	cfg->zone_base = VPNMASQ_ZONE_BASE_DEFAULT;
 	cfg->zone_count = VPNMASQ_ZONE_COUNT_DEFAULT;
 	/* The private ranges of RFC 1918: what a masqueraded LAN uses. */

@@ -23,6 +23,7 @@ struct vpnmasq_config {
 	u32 hold_max;		/* packets held per remote */
 	u32 nego_window;	/* seconds an entitlement lasts */
 	u32 nego_spis;		/* inbound SPIs one negotiation allows */
+	u32 nego_settle;	/* milliseconds, see VPNMASQ_NEGO_SETTLE_DEFAULT */
 	u16 zone_base;
 	u16 zone_count;
 	u8 enabled;

@@ -249,8 +249,9 @@ bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 
 	if (response) {
 		/* Only the response to a request seen the other way ends one. */
+		/* ...and that the host got: one waiting never reached it. */
 		s = vm_nego_find(n, hdr, true, other);
-		if (!s || s->done)
+		if (!s || s->done || s->waits)
 			return false;
 		vm_nego_complete(t, cfg, n, s, now);
 		return true;
@@ -272,6 +273,7 @@ bool vm_nego_note(struct vm_tables *t, const struct vpnmasq_config *cfg,
 	s->req_dir = dir;
 	s->done = false;
 	s->made_child = false;
+	s->waits = false;
 	s->last_req = ntohl(hdr->msgid);
 	s->since = now ?: 1;
 	return false;
@@ -350,6 +352,69 @@ static enum vm_verdict vm_nego_hold_remote(struct vm_tables *t,
 }
 
 /*
+ * Whether a CREATE_CHILD_SA the remote started with @n's host less than
+ * @settle ago has not shown yet what it made: its request unanswered, or
+ * its credits still standing for a new IKE SA as well as for ESP.
+ */
+static bool vm_nego_unsettled(const struct vm_nego *n, unsigned long settle,
+			      unsigned long now)
+{
+	unsigned int live = vm_nego_credits(n, now), i;
+	const struct vm_nego_slot *s;
+
+	for (i = 0; i < VM_NEGO_SLOTS; i++) {
+		s = &n->slot[i];
+		if (s->since && !s->done && !s->waits &&
+		    s->req_dir == VM_DIR_IN &&
+		    s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA &&
+		    time_before(now, s->since + settle))
+			return true;
+	}
+	for (i = n->spis - live; i < n->spis; i++)
+		if (n->credit_child[i] == 1 + VM_DIR_IN &&
+		    time_before(now, n->credit_at[i] + settle))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the remote's CREATE_CHILD_SA request @hdr to @f's host, noted in
+ * its slot, waits: the one the remote just did with another host may have
+ * rekeyed that IKE SA or made a Child SA, and until the remote's next
+ * message shows which (the new IKE SA used, the new SPI sent on, a second
+ * request on the old IKE SA), this one's new SAs could not be told from
+ * that one's. It waits nego_settle at the most from when it was first
+ * seen, and the remote retransmits it meanwhile (RFC 7296 2.1).
+ */
+static bool vm_nego_settling(const struct vpnmasq_config *cfg,
+			     struct vm_peer *p, struct vm_flow *f,
+			     const struct vm_isakmp *hdr, unsigned long now)
+{
+	unsigned long settle = msecs_to_jiffies(cfg->nego_settle);
+	struct vm_nego_slot *s;
+	struct vm_flow *g;
+
+	if (!settle || !f->nego || hdr->version >> 4 != 2 ||
+	    hdr->exchange != VM_EXCH_IKEV2_CREATE_CHILD_SA ||
+	    (hdr->flags & VM_IKEV2_FLAG_RESPONSE))
+		return false;
+	s = vm_nego_find(f->nego, hdr, true, VM_DIR_IN);
+	if (!s)
+		return false;
+	s->waits = false;
+	if (s->done || !time_before(now, s->since + settle))
+		return false;
+	list_for_each_entry(g, &p->flows, peer_node) {
+		if (g != f && g->nego &&
+		    vm_nego_unsettled(g->nego, settle, now)) {
+			s->waits = true;
+			break;
+		}
+	}
+	return s->waits;
+}
+
+/*
  * A message of an SA-creating exchange on one of @f's IKE SAs, in
  * direction @dir; the flow was found under RCU and may have gone since.
  *
@@ -391,6 +456,11 @@ enum vm_verdict vm_nego_seen(struct vm_tables *t,
 	/* The remote's packets held for this answer have an owner now. */
 	if (vm_nego_note(t, cfg, f, hdr, dir, now) && p->pending == f)
 		vm_esp_release_early(t, p);
+	if (dir == VM_DIR_IN && vm_nego_settling(cfg, p, f, hdr, now)) {
+		vm_stat(t, VPNMASQ_STAT_IKE_NEGO_SETTLING);
+		v = VM_DROP;
+		goto out;
+	}
 	if (!p->pending && dir == VM_DIR_OUT)
 		vm_pending_set(t, p, f, VM_SLOT_NEGO, 0, now);
 	else if (p->pending == f)

@@ -45,6 +45,11 @@ struct vm_nego_slot {
 	 */
 	u8 ex;
 	bool made_child;
+	/*
+	 * The remote's request waits while another host's exchange settles
+	 * (vm_nego_settling()); such a one unsettles nobody itself.
+	 */
+	bool waits;
 	/* The highest message ID its requester used on that IKE SA by then. */
 	u32 last_req;
 	unsigned long since;

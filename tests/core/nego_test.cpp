@@ -104,6 +104,9 @@ protected:
 		auto row = esp_row(spi, VM_ESP_IN);
 		return row ? row->lan : 0;
 	}
+	// The remote's CREATE_CHILD_SAs with two hosts pass at once, as they
+	// do once one has waited nego_settle: what the headers then tell.
+	void no_settle_wait() { cfg.nego_settle = 0; }
 	// The remote's slot holder's wait runs out.
 	void slot_over()
 	{
@@ -609,6 +612,7 @@ TEST_F(Nego, AnIkeSaRekeyIsTheHostsThatStartedItOrAnswered)
 // new request on b's IKE SA shows that b's exchange made the Child SA.
 TEST_F(Nego, ASecondRequestAfterACreateChildSaShowsItMadeAChildSa)
 {
+	no_settle_wait();
 	ike_sa(a, 0xa0);
 	ike_sa(b, 0xb0);
 	exchange(a, 0xa0, kChild, 3, false); // a's IKE SA
@@ -644,6 +648,7 @@ TEST_F(Nego, ASecondRequestAfterACreateChildSaShowsItMadeAChildSa)
 // message ID it used by the answer counts.
 TEST_F(Nego, ARequestInFlightBesideTheExchangeShowsNothing)
 {
+	no_settle_wait();
 	ike_sa(a, 0xa0);
 	ike_sa(b, 0xb0);
 	exchange(a, 0xa0, kChild, 3, false);
@@ -669,6 +674,7 @@ TEST_F(Nego, ARequestInFlightBesideTheExchangeShowsNothing)
 // when it was first sent, as a refused SPI is.
 TEST_F(Nego, ANewIkeSaIsNotOfARekeyThatCameAfterIt)
 {
+	no_settle_wait();
 	ike_sa(a, 0xa0);
 	ike_sa(b, 0xb0);
 	ike_sa(c, 0xc0);
@@ -689,6 +695,85 @@ TEST_F(Nego, ANewIkeSaIsNotOfARekeyThatCameAfterIt)
 	EXPECT_EQ(msg(c, false, 0xbeef, kV2, 37, 0, kInitiator).verdict, VM_ZONE)
 		<< "then c's is c's";
 	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 2u);
+}
+
+// The remote rekeys a's IKE SA, then starts a CREATE_CHILD_SA with b before
+// its new IKE SA with a was used: b's waits (the remote retransmits it), so
+// that a's new IKE SA and b's new SAs are never two at once.
+TEST_F(Nego, TheRemotesNextCreateChildSaWaitsUntilTheLastOneShowsWhatItMade)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, false);
+	exchange(a, 0xa0, 37, 4, false); // the Delete of a's old IKE SA
+	slot_over();
+	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 7).verdict, VM_DROP) << "b's waits";
+	jiffies += HZ;
+	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 7).verdict, VM_DROP) << "its retransmission too";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_SETTLING), 2u);
+	EXPECT_EQ(msg(b, true, 0xb0, kV2, kChild, 7, kResponse).verdict, VM_ZONE)
+		<< "b never got it, but a response of b's passes";
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->spis, 0u) << "and earns nothing";
+	// the remote's liveness check on its new IKE SA with a
+	auto d = msg(a, false, 0xfeed, kV2, 37, 0, kInitiator);
+	ASSERT_EQ(d.verdict, VM_ZONE);
+	EXPECT_EQ(d.zone, msg(a, true, 0xa0, kV2, 37, 30).zone) << "a's";
+	// a's settled: b's exchange goes on
+	exchange(b, 0xb0, kChild, 7, false);
+	slot_over();
+	auto e = msg(b, false, 0xbeef, kV2, 37, 0, kInitiator);
+	ASSERT_EQ(e.verdict, VM_ZONE) << "b's rekey is b's";
+	EXPECT_EQ(e.zone, msg(b, true, 0xb0, kV2, 37, 30).zone);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_BOUND), 2u);
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_AMBIGUOUS), 0u);
+}
+
+// No wait for an exchange settled as a Child SA (its new SPI came), and a
+// request waits nego_settle at most from its first copy, however late the
+// other exchange settles: the remote gives up on a request after its time.
+TEST_F(Nego, ARemotesRequestWaitsNoLongerThanNegoSettle)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	ike_sa(c, 0xc0);
+	exchange(a, 0xa0, kChild, 3, false);
+	EXPECT_EQ(in(0x51).verdict, VM_ZONE) << "a's new SPI: a Child SA";
+	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 7).verdict, VM_ZONE) << "a's settled";
+	const unsigned long settle = msecs_to_jiffies(cfg.nego_settle);
+	unsigned long first = jiffies;
+	EXPECT_EQ(msg(c, false, 0xc0, kV2, kChild, 5).verdict, VM_DROP) << "b's is in flight";
+	jiffies += settle / 2;
+	msg(b, true, 0xb0, kV2, kChild, 7, kResponse);
+	ASSERT_NE(nego_of(b), nullptr);
+	EXPECT_EQ(nego_of(b)->ike_sas, 1u);
+	slot_over();
+	jiffies = first + settle - 1;
+	EXPECT_EQ(msg(c, false, 0xc0, kV2, kChild, 5).verdict, VM_DROP) << "b's stands";
+	jiffies = first + settle;
+	EXPECT_EQ(msg(c, false, 0xc0, kV2, kChild, 5).verdict, VM_ZONE) << "c's waited enough";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_SETTLING), 2u);
+}
+
+// Only the remote's CREATE_CHILD_SAs wait, and only for another host's that
+// the remote started: a host's own request, and the remote's INFORMATIONAL
+// (its liveness checks, Deletes), pass.
+TEST_F(Nego, OnlyTheRemotesCreateChildSaWaitsForAnother)
+{
+	ike_sa(a, 0xa0);
+	ike_sa(b, 0xb0);
+	exchange(a, 0xa0, kChild, 3, true); // a started it
+	slot_over();
+	EXPECT_EQ(msg(b, false, 0xb0, kV2, kChild, 7).verdict, VM_ZONE) << "a's own rekey";
+	msg(b, true, 0xb0, kV2, kChild, 7, kResponse);
+	slot_over();
+	EXPECT_EQ(msg(a, false, 0xa0, kV2, 37, 9).verdict, VM_ZONE) << "liveness passes";
+	EXPECT_EQ(msg(a, true, 0xa0, kV2, kChild, 4).verdict, VM_ZONE) << "a host's request passes";
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_SETTLING), 0u);
+	slot_over();
+	cfg.nego_settle = 0;
+	ike_sa(c, 0xc0);
+	EXPECT_EQ(msg(c, false, 0xc0, kV2, kChild, 5).verdict, VM_ZONE) << "nego_settle 0: no wait";
 }
 
 // An IKE SA rekey's new IKE SA never starts with IKE_SA_INIT: the remote
@@ -972,6 +1057,9 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 	const __be32 lans[] = {a, b, c, ip("192.168.1.13")};
 	cfg.hold_max = 0;
 	cfg.nego_spis = 2;
+	// the remote's requests waiting for another host's to settle have a
+	// model of their own (RekeysRandomizedAgainstNaiveModel)
+	cfg.nego_settle = 0;
 	NaiveNego model;
 	model.window_s = cfg.nego_window;
 	model.spis = cfg.nego_spis;
@@ -1109,48 +1197,99 @@ TEST_F(Nego, RandomizedAgainstNaiveModel)
 // up or the side that started it sent a second new request on that IKE SA
 // afterwards; a new IKE SA the remote first sent at F with the Initiator
 // flag of side S goes to the one host with such an exchange started by S
-// and complete by F, else nowhere.
+// and complete by F, else nowhere. The remote's CREATE_CHILD_SA request
+// waits (dropped; the remote sends it again) for nego_settle at most from
+// its first copy while another host has one the remote started less than
+// nego_settle ago that still may have rekeyed.
 struct NaiveRekeys {
 	struct Exchange {
 		unsigned long at; // complete: its credit's time
 		bool remote_asked;
 		u32 last_req; // the highest ID its requester used by then
+		unsigned int serial;
 		bool settled = false;
+	};
+	// the exchanges the tables follow: four, the oldest make room
+	struct Slot {
+		unsigned long since;
+		bool remote_asked;
+		u32 id, last_req;
+		unsigned int serial; // its exchange once complete, else 0
 	};
 	struct Host {
 		std::vector<Exchange> ccsa; // oldest first
+		std::vector<Slot> slots;    // oldest first
 		u32 next_id[2] = {10, 10}; // [remote asks]
+		std::optional<u32> waiting; // the remote's request not answered
 	};
 	std::map<__be32, Host> hosts;
 	std::deque<std::pair<u64, unsigned long>> refused; // cookie, first sent
 	int window_s = 0;
+	unsigned long settle = 0;
+	unsigned int serials = 0;
 
 	bool live(const Exchange &x, unsigned long now) const
 	{
 		return !x.settled && (long)(now - (x.at + window_s * HZ)) <= 0;
 	}
-	// a CREATE_CHILD_SA made its credit; only the last 16 count (the
-	// tables' bound), and only the last four can still be settled by a
-	// later request (the exchanges the tables follow)
-	void complete(Host &h, bool remote_asked, u32 last_req, unsigned long now)
+	Exchange *exchange(Host &h, unsigned int serial)
 	{
-		h.ccsa.push_back({now, remote_asked, last_req});
+		for (auto &x : h.ccsa)
+			if (x.serial == serial)
+				return &x;
+		return nullptr;
+	}
+	Slot &slot(Host &h, bool remote_asked, u32 id, unsigned long now)
+	{
+		std::erase_if(h.slots, [&](auto &s) {
+			return (long)(now - (s.since + window_s * HZ)) > 0;
+		});
+		for (auto &s : h.slots)
+			if (s.remote_asked == remote_asked && s.id == id)
+				return s;
+		if (h.slots.size() == VM_NEGO_SLOTS)
+			h.slots.erase(h.slots.begin());
+		return h.slots.emplace_back(Slot{now, remote_asked, id, id, 0});
+	}
+	// a CREATE_CHILD_SA made its credit; only the last 16 count (the
+	// tables' bound)
+	void complete(Host &h, Slot &s, unsigned long now)
+	{
+		s.serial = ++serials;
+		h.ccsa.push_back({now, s.remote_asked, s.last_req, s.serial});
 		if (h.ccsa.size() > VM_NEGO_CREDIT_MAX)
 			h.ccsa.erase(h.ccsa.begin());
 	}
-	// how many it settled
+	// a request: how many exchanges it settled
 	unsigned int request(Host &h, bool remote_asks, u32 id)
 	{
-		size_t n = h.ccsa.size();
 		unsigned int settled = 0;
-		for (size_t i = n > VM_NEGO_SLOTS ? n - VM_NEGO_SLOTS : 0; i < n; i++) {
-			auto &x = h.ccsa[i];
-			if (!x.settled && x.remote_asked == remote_asks && id > x.last_req + 1) {
-				x.settled = true;
+		for (auto &s : h.slots) {
+			if (s.remote_asked != remote_asks)
+				continue;
+			if (!s.serial) {
+				s.last_req = std::max(s.last_req, id);
+				continue;
+			}
+			auto *x = exchange(h, s.serial);
+			if (x && !x->settled && id > x->last_req + 1) {
+				x->settled = true;
 				settled++;
 			}
 		}
 		return settled;
+	}
+	// whether the remote's request @s to @lan waits
+	bool waits(__be32 lan, const Slot &s, unsigned long now)
+	{
+		if (s.serial || (long)(now - (s.since + settle)) >= 0)
+			return false;
+		for (auto &[l, hh] : hosts)
+			for (auto &x : hh.ccsa)
+				if (l != lan && x.remote_asked && live(x, now) &&
+				    (long)(now - (x.at + settle)) < 0)
+					return true;
+		return false;
 	}
 	Exchange *newest(Host &h, bool remote_started, unsigned long by, unsigned long now)
 	{
@@ -1187,6 +1326,7 @@ TEST_F(Nego, RekeysRandomizedAgainstNaiveModel)
 	const __be32 lans[] = {a, b, c};
 	NaiveRekeys model;
 	model.window_s = cfg.nego_window;
+	model.settle = msecs_to_jiffies(cfg.nego_settle);
 	std::map<__be32, u16> zone;
 	std::vector<u64> refused;
 	u64 next_cookie = 0x70000;
@@ -1196,7 +1336,7 @@ TEST_F(Nego, RekeysRandomizedAgainstNaiveModel)
 		zone[lan] = msg(lan, true, 0xc000 + ntohl(lan), kV1, 5, 0).zone;
 		model.hosts[lan];
 	}
-	unsigned int bound = 0, ambiguous = 0, settled_by_request = 0;
+	unsigned int bound = 0, ambiguous = 0, settled_by_request = 0, waited = 0, went_on = 0;
 	for (int step = 0; step < 6000; step++) {
 		__be32 lan = lans[pick(3)];
 		auto &h = model.hosts[lan];
@@ -1205,20 +1345,33 @@ TEST_F(Nego, RekeysRandomizedAgainstNaiveModel)
 		switch (pick(6)) {
 		case 0: { // a CREATE_CHILD_SA, maybe with another request in flight
 			bool remote = pick(2);
-			u32 id = h.next_id[remote]++;
-			u32 last = id;
+			bool again = remote && h.waiting;
+			u32 id = again ? *h.waiting : h.next_id[remote]++;
 			// its request is a later request for the earlier ones too
-			ASSERT_EQ(msg(lan, !remote, ic, kV2, kChild, id).verdict, VM_ZONE) << where;
 			settled_by_request += model.request(h, remote, id);
+			auto &sl = model.slot(h, remote, id, jiffies);
+			bool wait = remote && model.waits(lan, sl, jiffies);
+			auto d = msg(lan, !remote, ic, kV2, kChild, id);
+			if (wait) {
+				ASSERT_EQ(d.verdict, VM_DROP) << where << " the request waits";
+				h.waiting = id;
+				waited++;
+				jiffies++; // distinct slot ages: the oldest is known
+				break;
+			}
+			ASSERT_EQ(d.verdict, VM_ZONE) << where;
+			went_on += again;
+			h.waiting.reset();
 			if (!pick(3)) {
-				last = h.next_id[remote]++;
+				u32 last = h.next_id[remote]++;
 				ASSERT_EQ(msg(lan, !remote, ic, kV2, 37, last).verdict, VM_ZONE) << where;
 				settled_by_request += model.request(h, remote, last);
 			}
 			ASSERT_EQ(msg(lan, remote, ic, kV2, kChild, id, kResponse).verdict, VM_ZONE)
 				<< where;
-			model.complete(h, remote, last, jiffies);
+			model.complete(h, sl, jiffies);
 			slot_over();
+			jiffies++;
 			break;
 		}
 		case 1: { // another request on the old IKE SA: new, or a retransmission
@@ -1296,6 +1449,9 @@ TEST_F(Nego, RekeysRandomizedAgainstNaiveModel)
 	EXPECT_GT(bound, 200u);
 	EXPECT_GT(ambiguous, 200u);
 	EXPECT_GT(settled_by_request, 100u);
+	EXPECT_GT(waited, 50u);
+	EXPECT_GT(went_on, 20u) << "waited " << waited;
+	EXPECT_EQ(stat(VPNMASQ_STAT_IKE_NEGO_SETTLING), waited);
 }
 
 } // namespace

@@ -161,6 +161,12 @@ constexpr auto kStats = [] {
 		"CREATE_CHILD_SA) that waited while another host's new SA was pending at that "
 		"remote: two new SAs at once could not be told apart; one copy per host is held "
 		"until its turn, retransmissions are dropped"};
+	s[VPNMASQ_STAT_IKE_NEGO_SETTLING] = {
+		"ike_nego_settling",
+		"copies of a remote's CREATE_CHILD_SA request to a LAN host dropped (the remote "
+		"retransmits them) for up to nego_settle while the one it had just done with "
+		"another host had not shown whether it made a Child SA or a new IKE SA: the two "
+		"exchanges' new SAs could not be told apart"};
 	return s;
 }();
 

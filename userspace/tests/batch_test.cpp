@@ -99,6 +99,7 @@ TEST(Batch, ShowconfReadsBack)
 	c.values[at("ike_timeout")] = 77;
 	c.values[at("nego_window")] = 3600;
 	c.values[at("nego_spis")] = 0;
+	c.values[at("nego_settle")] = 2500;
 	c.values[at("zone_base")] = 60000;
 	c.values[at("zone_count")] = 100;
 	c.values[at("pptp")] = 1; // on
@@ -110,7 +111,7 @@ TEST(Batch, ShowconfReadsBack)
 	EXPECT_NE(text.find("set enabled off\n"), std::string::npos) << text;
 	EXPECT_NE(text.find("set pptp on\n"), std::string::npos);
 	EXPECT_NE(text.find("set ike_timeout 77\n"), std::string::npos);
-	EXPECT_NE(text.find("set nego_window 3600\nset nego_spis 0\n"), std::string::npos);
+	EXPECT_NE(text.find("set nego_window 3600\nset nego_spis 0\nset nego_settle 2500\n"), std::string::npos);
 	EXPECT_NE(text.find("set lan 10.0.0.0/24,198.51.100.0/29\n"), std::string::npos) << text;
 	size_t lines = 0;
 	for (std::istringstream in(text); std::getline(in, text);)

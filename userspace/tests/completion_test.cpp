@@ -222,7 +222,7 @@ TEST(Completion, WorksInBash)
 	EXPECT_EQ(bash.complete("vpnmasq-ctl get ike_timeout "), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set "), sorted(all_keys()));
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set enabled "), "off on");
-	EXPECT_EQ(bash.complete("vpnmasq-ctl set nego"), "nego_spis nego_window");
+	EXPECT_EQ(bash.complete("vpnmasq-ctl set nego"), "nego_settle nego_spis nego_window");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set nego_spis "), "") << "a number";
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout "), "");
 	EXPECT_EQ(bash.complete("vpnmasq-ctl set ike_timeout 60 es"), "esp_timeout");

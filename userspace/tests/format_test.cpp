@@ -90,7 +90,8 @@ TEST(Format, GetAll)
 		  R"({"enabled":true,"esp_timeout":600,"serial_wait":2000,"max_assoc":16384,)"
 		  R"("hold_max":16,"nego_window":)" +
 			  std::to_string(VPNMASQ_NEGO_WINDOW_DEFAULT) + R"(,"nego_spis":)" +
-			  std::to_string(VPNMASQ_NEGO_SPIS_DEFAULT) +
+			  std::to_string(VPNMASQ_NEGO_SPIS_DEFAULT) + R"(,"nego_settle":)" +
+			  std::to_string(VPNMASQ_NEGO_SETTLE_DEFAULT) +
 			  R"(,"zone_base":57344,"zone_count":4096,"pptp":true,)"
 			  R"("lan":["10.0.0.0/8","172.16.0.0/12","192.168.0.0/16"]})");
 	EXPECT_NE(text.find("\nlan          10.0.0.0/8,172.16.0.0/12,192.168.0.0/16\n"),
@@ -125,7 +126,8 @@ TEST(Format, ShowText)
 	EXPECT_NE(text.find("  serial_wait  2000 ms\n"), std::string::npos);
 	EXPECT_NE(text.find("  hold_max     16\n  nego_window  " +
 			    std::to_string(VPNMASQ_NEGO_WINDOW_DEFAULT) + " s\n  nego_spis    " +
-			    std::to_string(VPNMASQ_NEGO_SPIS_DEFAULT) + "\n  zone_base"),
+			    std::to_string(VPNMASQ_NEGO_SPIS_DEFAULT) + "\n  nego_settle  " +
+			    std::to_string(VPNMASQ_NEGO_SETTLE_DEFAULT) + " ms\n  zone_base"),
 		  std::string::npos)
 		<< text;
 	EXPECT_NE(text.find("  lan          10.0.0.0/8,172.16.0.0/12,192.168.0.0/16\n"),
@@ -158,6 +160,7 @@ TEST(Format, ShowJsonHasEverything)
 	EXPECT_EQ(j["config"]["ike_timeout"], 28800);
 	EXPECT_EQ(j["config"]["nego_window"], VPNMASQ_NEGO_WINDOW_DEFAULT);
 	EXPECT_EQ(j["config"]["nego_spis"], VPNMASQ_NEGO_SPIS_DEFAULT);
+	EXPECT_EQ(j["config"]["nego_settle"], VPNMASQ_NEGO_SETTLE_DEFAULT);
 	EXPECT_EQ(j["config"]["lan"].size(), 3u);
 	EXPECT_EQ(j["counters"]["ike_new"], 0) << "JSON has the zero counters too";
 	EXPECT_EQ(j["tables"]["ike"], 3);

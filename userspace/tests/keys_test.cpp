@@ -45,6 +45,7 @@ TEST(Keys, EveryTunableAttributeHasExactlyOneKey)
 	attrs.push_back(VPNMASQ_A_CFG_LAN);
 	attrs.push_back(VPNMASQ_A_CFG_NEGO_WINDOW);
 	attrs.push_back(VPNMASQ_A_CFG_NEGO_SPIS);
+	attrs.push_back(VPNMASQ_A_CFG_NEGO_SETTLE);
 	for (int attr : attrs) {
 		int n = 0;
 		for (const auto &k : keys())
@@ -81,10 +82,11 @@ TEST(Keys, TypesFollowTheHeader)
 	EXPECT_EQ(find_key("zone_base")->type, AttrType::U16);
 	EXPECT_EQ(find_key("zone_count")->type, AttrType::U16);
 	for (auto name : {"ike_timeout", "esp_timeout", "serial_wait", "max_assoc", "hold_max",
-			  "nego_window", "nego_spis"})
+			  "nego_window", "nego_spis", "nego_settle"})
 		EXPECT_EQ(find_key(name)->type, AttrType::U32) << name;
 	EXPECT_EQ(find_key("ike_timeout")->unit, "s");
 	EXPECT_EQ(find_key("serial_wait")->unit, "ms");
+	EXPECT_EQ(find_key("nego_settle")->unit, "ms");
 	EXPECT_EQ(find_key("ike_timeout")->def, uint64_t(VPNMASQ_IKE_TIMEOUT_DEFAULT));
 	for (const auto &k : keys())
 		EXPECT_EQ(k.boolean, k.type == AttrType::U8) << k.name;
@@ -331,6 +333,8 @@ TEST(Keys, DefaultsComeFromTheHeader)
 	EXPECT_GE(find_key("nego_window")->def, uint64_t(VPNMASQ_NEGO_WINDOW_MIN));
 	EXPECT_LE(find_key("nego_window")->def, uint64_t(VPNMASQ_NEGO_WINDOW_MAX));
 	EXPECT_LE(find_key("nego_spis")->def, uint64_t(VPNMASQ_NEGO_SPIS_MAX));
+	EXPECT_EQ(find_key("nego_settle")->def, uint64_t(VPNMASQ_NEGO_SETTLE_DEFAULT));
+	EXPECT_LE(find_key("nego_settle")->def, uint64_t(VPNMASQ_NEGO_SETTLE_MAX));
 	EXPECT_GE(find_key("ike_timeout")->def, uint64_t(VPNMASQ_TIMEOUT_MIN));
 	EXPECT_LE(find_key("ike_timeout")->def, uint64_t(VPNMASQ_TIMEOUT_MAX));
 }
@@ -355,5 +359,10 @@ TEST(Keys, NegotiationTunables)
 	auto all = keys();
 	EXPECT_EQ(&window, &all[static_cast<size_t>(find_key("hold_max") - all.data()) + 1]);
 	EXPECT_EQ(&spis, &window + 1);
+	const Key &settle = *find_key("nego_settle");
+	EXPECT_EQ(settle.attr, VPNMASQ_A_CFG_NEGO_SETTLE);
+	EXPECT_EQ(&settle, &spis + 1);
+	EXPECT_EQ(parse("nego_settle", "0"), 0u) << "0 turns the wait off";
+	EXPECT_NE(refusal("nego_settle", "10s"), "") << "milliseconds, as serial_wait";
 	EXPECT_NE(spis.help.find("0: IKE-guided association off"), std::string_view::npos);
 }

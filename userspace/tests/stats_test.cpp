@@ -43,7 +43,7 @@ const std::pair<int, const char *> kEnumerators[] = {
 	STAT(NEGO_COMPLETED),	  STAT(NEGO_LAPSED),
 	STAT(ESP_NEGO_BOUND),	  STAT(IKE_NEGO_BOUND),
 	STAT(ESP_SERIAL_SKIPPED),
-	STAT(IKE_NEGO_DEFERRED),
+	STAT(IKE_NEGO_DEFERRED),  STAT(IKE_NEGO_SETTLING),
 };
 #undef STAT
 
@@ -163,6 +163,9 @@ TEST(Stats, NegotiationCounters)
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_SERIAL_SKIPPED, "needed no serialization"));
 	EXPECT_EQ(stat_name(VPNMASQ_STAT_IKE_NEGO_DEFERRED), "ike_nego_deferred");
 	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_DEFERRED, "one copy per host is held"));
+	EXPECT_EQ(stat_name(VPNMASQ_STAT_IKE_NEGO_SETTLING), "ike_nego_settling");
+	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_SETTLING, "nego_settle"));
+	EXPECT_TRUE(explains(VPNMASQ_STAT_IKE_NEGO_SETTLING, "the remote retransmits them"));
 	EXPECT_TRUE(explains(VPNMASQ_STAT_ESP_ASSOCIATED, "whose pending new SA awaited them"));
 }
 

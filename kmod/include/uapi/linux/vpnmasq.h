@@ -167,6 +167,7 @@ enum vpnmasq_attr {
 	VPNMASQ_A_CFG_NEGO_WINDOW,	/* u32 s: how long an entitlement lasts */
 	VPNMASQ_A_CFG_NEGO_SPIS,	/* u32: inbound SPIs one negotiation allows */
 	VPNMASQ_A_NEGO,			/* nest: enum vpnmasq_nego_attr */
+	VPNMASQ_A_CFG_NEGO_SETTLE,	/* u32 ms: a remote's CREATE_CHILD_SA's wait */
 
 	__VPNMASQ_A_MAX
 };
@@ -243,6 +244,17 @@ enum vpnmasq_reason {
 #define VPNMASQ_NEGO_WINDOW_MAX		3600
 #define VPNMASQ_NEGO_SPIS_DEFAULT	1
 #define VPNMASQ_NEGO_SPIS_MAX		16
+/*
+ * A remote's CREATE_CHILD_SA request to one host waits (dropped, for the
+ * remote to retransmit) up to nego_settle while the one it just did with
+ * another host has not shown whether it made a Child SA or a new IKE SA:
+ * the two exchanges' new SAs could not be told apart. The remote's next
+ * message shows it within seconds when it checks liveness; the bound stays
+ * well inside the time IKE peers retransmit a request (60 s in libreswan,
+ * some 165 s in strongSwan). 0 turns the wait off.
+ */
+#define VPNMASQ_NEGO_SETTLE_DEFAULT	10000
+#define VPNMASQ_NEGO_SETTLE_MAX		30000
 /* Prefixes in the LAN scope; the default is 10/8, 172.16/12, 192.168/16. */
 #define VPNMASQ_LAN_MAX			16
 
@@ -298,6 +310,7 @@ enum vpnmasq_stat {
 	VPNMASQ_STAT_IKE_NEGO_BOUND,	/* new IKE SAs bound by a negotiation */
 	VPNMASQ_STAT_ESP_SERIAL_SKIPPED, /* new outbound SPIs that waited for none */
 	VPNMASQ_STAT_IKE_NEGO_DEFERRED,	/* remote's new exchanges dropped: slot busy */
+	VPNMASQ_STAT_IKE_NEGO_SETTLING,	/* remote's CREATE_CHILD_SAs dropped: another unsettled */
 
 	__VPNMASQ_STAT_MAX
 };
