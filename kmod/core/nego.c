@@ -292,6 +292,18 @@ void vm_nego_request(struct vm_tables *t, struct vm_flow *f,
 }
 
 /*
+ * Whether slot @s holds a request @dir's side sent less than @wait ago
+ * and that still awaits its answer: one that waits (vm_nego_settling())
+ * never reached the host and awaits nothing of it.
+ */
+static bool vm_nego_unanswered(const struct vm_nego_slot *s, enum vm_dir dir,
+			       unsigned long wait, unsigned long now)
+{
+	return s->since && !s->done && !s->waits && s->req_dir == dir &&
+	       time_before(now, s->since + wait);
+}
+
+/*
  * Whether @n's host asked for new SAs no later than @first, less than
  * @wait ago, and awaits the answer: a remote that answers has the SAs
  * before its answer goes out, so what it first sent at @first on an
@@ -305,9 +317,8 @@ bool vm_nego_awaits_answer(const struct vm_nego *n, unsigned long first,
 
 	for (i = 0; n && i < VM_NEGO_SLOTS; i++) {
 		s = &n->slot[i];
-		if (s->since && !s->done && s->req_dir == VM_DIR_OUT &&
-		    !time_after(s->since, first) &&
-		    time_before(now, s->since + wait))
+		if (vm_nego_unanswered(s, VM_DIR_OUT, wait, now) &&
+		    !time_after(s->since, first))
 			return true;
 	}
 	return false;
@@ -364,10 +375,8 @@ static bool vm_nego_unsettled(const struct vm_nego *n, unsigned long settle,
 
 	for (i = 0; i < VM_NEGO_SLOTS; i++) {
 		s = &n->slot[i];
-		if (s->since && !s->done && !s->waits &&
-		    s->req_dir == VM_DIR_IN &&
-		    s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA &&
-		    time_before(now, s->since + settle))
+		if (vm_nego_unanswered(s, VM_DIR_IN, settle, now) &&
+		    s->exchange == VM_EXCH_IKEV2_CREATE_CHILD_SA)
 			return true;
 	}
 	for (i = n->spis - live; i < n->spis; i++)
