@@ -38,6 +38,9 @@ N=3
 RUN=${REKEY_SECONDS:-100}
 # swan_log NS: what pluto in NS logged
 swan_log() { cat "/tmp/swan-$1/pluto.log" "/tmp/swan-$1/pluto.stderr" 2>/dev/null; }
+# swan_has_ike NS CONN: pluto in NS has an established IKE SA of a
+# connection named CONN (a regular expression)
+swan_has_ike() { swan_whack "$1" --status | grep -q "\"$2\".*ESTABLISHED_IKE_SA"; }
 # swan_peers_alive NS: pluto in NS never gave up on a peer or a request
 swan_peers_alive() {
 	! swan_log "$1" |
@@ -311,9 +314,9 @@ rk_round() {
 				test "$(ike_by_nego "$addr")" -ge "$N"
 			for i in $(seq 1 $N); do
 				check "$s (c): lan$i's IKE SA survived the server's rekeys" \
-					bash -c "ip netns exec lan$i ipsec whack --ctlsocket /tmp/swan-lan$i/run/pluto.ctl --status | grep -q '\"[ab]$j\".*ESTABLISHED_IKE_SA'"
+					swan_has_ike "lan$i" "[ab]$j"
 				check "$s (c): the server still has its IKE SA with lan$i" \
-					bash -c "ip netns exec rem ipsec whack --ctlsocket /tmp/swan-rem/run/pluto.ctl --status | grep -q '\"[ab]${j}_$i\".*ESTABLISHED_IKE_SA'"
+					swan_has_ike rem "[ab]${j}_$i"
 			done
 		fi
 	done
